@@ -1,0 +1,168 @@
+/* lxloginctl.c - the admin's tool: check the policy, show a user's effective policy. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "config.h"
+#include "policy.h"
+
+/* Exit codes, as lxloginctl(8) documents them. */
+enum {
+	EXIT_OK = 0,
+	EXIT_PROBLEMS = 1, /* policy check found problems; policy show: the user would be refused */
+	EXIT_USAGE = 2,    /* bad command line, unknown user, or the command could not run */
+};
+
+static const char usage[] = "Usage: lxloginctl [--config-dir DIR] policy check\n"
+			    "       lxloginctl [--config-dir DIR] policy show USER\n"
+			    "       lxloginctl --help | --version\n"
+			    "\n"
+			    "  policy check       validate every policy file; print each problem as\n"
+			    "                     file:line: key: why; exit 1 if there is any\n"
+			    "  policy show USER   whether USER is contained, exempt or refused, and why;\n"
+			    "                     for a contained user every effective value with its\n"
+			    "                     source file:line (or default)\n"
+			    "  --config-dir DIR   use the policy in DIR instead of " LXLOGIN_CONFIG_DIR "\n"
+			    "\n"
+			    "Exit status: 0 success, 1 policy problems (or USER would be refused),\n"
+			    "2 usage error or the command could not run. See lxloginctl(8).\n";
+
+static int policy_check_cmd(const char *dir)
+{
+	struct policy_diag diag = { 0 };
+	size_t files = 0;
+	int r = policy_check(dir, &diag, &files);
+
+	for (size_t i = 0; i < diag.n_msgs; i++)
+		printf("%s\n", diag.msgs[i]);
+	if (r < 0) {
+		fprintf(stderr, "lxloginctl: policy check: %s\n", strerror(-r));
+		policy_diag_free(&diag);
+		return EXIT_USAGE;
+	}
+	if (diag.count)
+		printf("%zu problem%s in %s (%zu file%s)\n", diag.count, diag.count == 1 ? "" : "s", dir, files,
+		       files == 1 ? "" : "s");
+	else
+		printf("policy OK: %s (%zu file%s)\n", dir, files, files == 1 ? "" : "s");
+	r = diag.count ? EXIT_PROBLEMS : EXIT_OK;
+	policy_diag_free(&diag);
+	return r;
+}
+
+static void show_value(const char *key, const char *value, const struct policy_origin *o, const char *extra)
+{
+	char line[POLICY_LINE_MAX + 64];
+
+	snprintf(line, sizeof(line), "%s = %s", key, value);
+	if (o->file)
+		printf("%-32s # %s:%u%s\n", line, o->file, o->line, extra);
+	else
+		printf("%-32s # default%s\n", line, extra);
+}
+
+static void show_values(const struct policy_result *res, const char *user)
+{
+	for (size_t k = 0; k < POLICY_KEY_COUNT; k++) {
+		char value[POLICY_LINE_MAX], extra[POLICY_HOSTNAME_MAX + 32] = "";
+
+		if (k == POLICY_EXEMPT_USERS || k == POLICY_EXEMPT_GROUPS || k == POLICY_PRIORITY)
+			continue;
+		if (policy_value_format((enum policy_key)k, &res->values, value, sizeof(value)) < 0)
+			snprintf(value, sizeof(value), "?");
+		if (k == POLICY_HOSTNAME) {
+			char host[POLICY_HOSTNAME_MAX + 1];
+			if (policy_hostname(res->values.hostname, user, host, sizeof(host)) == 0)
+				snprintf(extra, sizeof(extra), " (%s)", host);
+		}
+		show_value(policy_key_name((enum policy_key)k), value, &res->origin[k], extra);
+	}
+	for (size_t i = 0; i < res->n_lxc; i++)
+		show_value(res->lxc[i].key, res->lxc[i].value, &res->lxc[i].origin, "");
+}
+
+static int policy_show_cmd(const char *dir, const char *user)
+{
+	static const char *const verdicts[] = {
+		[POLICY_EXEMPT] = "exempt (host session)",
+		[POLICY_NOT_CONTAINED] = "not contained (host session)",
+		[POLICY_CONTAINED] = "contained",
+		[POLICY_REFUSED] = "refused (no session until the policy is fixed)",
+	};
+	struct policy_account acct = { 0 };
+	struct policy_result res;
+	struct policy_user pu;
+	int r;
+
+	r = policy_account_lookup(user, &acct);
+	if (r < 0) {
+		fprintf(stderr, "lxloginctl: %s: %s\n", user,
+			r == -ENOENT ? "no such user" : r == -EIO ? "user database lookup failed" : strerror(-r));
+		return EXIT_USAGE;
+	}
+	pu = (struct policy_user){ acct.name, acct.uid, (const char *const *)acct.groups, acct.n_groups };
+	r = policy_resolve(dir, &pu, &res);
+	if (r < 0) {
+		fprintf(stderr, "lxloginctl: policy show: %s\n", strerror(-r));
+		policy_account_free(&acct);
+		return EXIT_USAGE;
+	}
+	printf("user %s (uid %u): %s: %s\n", acct.name, (unsigned)acct.uid, verdicts[res.verdict], res.reason);
+	if (res.verdict == POLICY_CONTAINED)
+		show_values(&res, acct.name);
+	for (size_t i = 0; i < res.diag.n_msgs; i++)
+		printf("%s%s\n", res.verdict == POLICY_REFUSED ? "" : "warning: ", res.diag.msgs[i]);
+	r = res.verdict == POLICY_REFUSED ? EXIT_PROBLEMS : EXIT_OK;
+	policy_result_free(&res);
+	policy_account_free(&acct);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config-dir", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = LXLOGIN_CONFIG_DIR;
+	__do_free char *abs_dir = NULL;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			dir = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("lxloginctl %s\n", LXLOGIN_VERSION);
+			return EXIT_OK;
+		default:
+			fputs(usage, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (dir[0] != '/') { /* the policy walk needs an absolute path */
+		__do_free char *cwd = getcwd(NULL, 0);
+		if (!cwd || asprintf(&abs_dir, "%s/%s", cwd, dir) < 0) {
+			fprintf(stderr, "lxloginctl: %s: %s\n", dir, strerror(errno));
+			return EXIT_USAGE;
+		}
+		dir = abs_dir;
+	}
+	argv += optind;
+	argc -= optind;
+	if (argc == 2 && strcmp(argv[0], "policy") == 0 && strcmp(argv[1], "check") == 0)
+		return policy_check_cmd(dir);
+	if (argc == 3 && strcmp(argv[0], "policy") == 0 && strcmp(argv[1], "show") == 0)
+		return policy_show_cmd(dir, argv[2]);
+	fputs(usage, stderr);
+	return EXIT_USAGE;
+}
