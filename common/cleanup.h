@@ -36,18 +36,18 @@ static inline void cleanup_fclosep(FILE **f)
 #define __do_fclose __attribute__((cleanup(cleanup_fclosep)))
 
 /* Hand ownership out of a scope: the variable is reset so cleanup does nothing. */
-#define move_ptr(p)                                                                                \
-	({                                                                                         \
-		__typeof__(p) moved_ = (p);                                                        \
-		(p) = NULL;                                                                        \
-		moved_;                                                                            \
+#define move_ptr(p)                         \
+	({                                  \
+		__typeof__(p) moved_ = (p); \
+		(p) = NULL;                 \
+		moved_;                     \
 	})
 
-#define move_fd(fd)                                                                                \
-	({                                                                                         \
-		int moved_ = (fd);                                                                 \
-		(fd) = -EBADF;                                                                     \
-		moved_;                                                                            \
+#define move_fd(fd)                \
+	({                         \
+		int moved_ = (fd); \
+		(fd) = -EBADF;     \
+		moved_;            \
 	})
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -13,7 +13,7 @@
 enum {
 	EXIT_OK = 0,
 	EXIT_PROBLEMS = 1, /* policy check found problems; policy show: the user would be refused */
-	EXIT_USAGE = 2,    /* bad command line, unknown user, or the command could not run */
+	EXIT_USAGE = 2,	   /* bad command line, unknown user, or the command could not run */
 };
 
 static const char usage[] = "Usage: lxloginctl [--config-dir DIR] policy check\n"
@@ -100,7 +100,9 @@ static int policy_show_cmd(const char *dir, const char *user)
 	r = policy_account_lookup(user, &acct);
 	if (r < 0) {
 		fprintf(stderr, "lxloginctl: %s: %s\n", user,
-			r == -ENOENT ? "no such user" : r == -EIO ? "user database lookup failed" : strerror(-r));
+			r == -ENOENT ? "no such user"
+			: r == -EIO  ? "user database lookup failed"
+				     : strerror(-r));
 		return EXIT_USAGE;
 	}
 	pu = (struct policy_user){ acct.name, acct.uid, (const char *const *)acct.groups, acct.n_groups };

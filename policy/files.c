@@ -117,8 +117,8 @@ int policy_subdir_open(int dirfd, const char *name, const char *path, struct pol
  * (a FIFO is refused, not waited on). -ENOENT without a message when absent;
  * any other refusal is reported and returned.
  */
-int policy_file_load(int dirfd, const char *name, const char *path, enum policy_scope scope,
-		     struct policy_file **ret, struct policy_diag *diag)
+int policy_file_load(int dirfd, const char *name, const char *path, enum policy_scope scope, struct policy_file **ret,
+		     struct policy_diag *diag)
 {
 	__do_close int fd = -EBADF;
 	__do_free char *buf = NULL;

@@ -54,7 +54,7 @@ void policy_file_free(struct policy_file *f)
 
 /* Report "path:line: key: why" (line 0: "path: why"; no key: "path:line: why"). */
 __attribute__((format(printf, 5, 6))) static void file_error(struct policy_file *f, struct policy_diag *diag,
-							      unsigned line, const char *key, const char *fmt, ...)
+							     unsigned line, const char *key, const char *fmt, ...)
 {
 	char why[512];
 	va_list ap;
@@ -174,8 +174,8 @@ static int parse_setting(struct policy_file *f, struct policy_diag *diag, unsign
 		return 0;
 	}
 	if (!policy_key_allowed(k, f->scope)) {
-		enum policy_scope only = policy_key_allowed(k, POLICY_SCOPE_GLOBAL) ? POLICY_SCOPE_GLOBAL
-										   : POLICY_SCOPE_GROUP;
+		enum policy_scope only =
+			policy_key_allowed(k, POLICY_SCOPE_GLOBAL) ? POLICY_SCOPE_GLOBAL : POLICY_SCOPE_GROUP;
 		file_error(f, diag, line, key, "only allowed in %s", where[only]);
 		return 0;
 	}
@@ -213,7 +213,8 @@ static int parse_line(struct policy_file *f, struct policy_diag *diag, unsigned 
 		return 0;
 	}
 	if (n > 0 && s[n - 1] == '\r') {
-		file_error(f, diag, line, NULL, "line ends with a carriage return (DOS line ending; convert with dos2unix)");
+		file_error(f, diag, line, NULL,
+			   "line ends with a carriage return (DOS line ending; convert with dos2unix)");
 		return 0;
 	}
 	memcpy(buf, s, n);
@@ -234,7 +235,8 @@ static int parse_line(struct policy_file *f, struct policy_diag *diag, unsigned 
 		return 0;
 	}
 	if (!key_chars_valid(key)) {
-		file_error(f, diag, line, NULL, "'%s' is not a key (keys are a-z, 0-9, '_' and '.')", printable(key, shown));
+		file_error(f, diag, line, NULL, "'%s' is not a key (keys are a-z, 0-9, '_' and '.')",
+			   printable(key, shown));
 		return 0;
 	}
 	for (const char *p = value; *p; p++) {
@@ -255,8 +257,8 @@ static int parse_line(struct policy_file *f, struct policy_diag *diag, unsigned 
  * file's n_errors; the lines without problems still take effect (so that an
  * admin's exempt_users line survives a typo elsewhere). Returns 0, or -ENOMEM.
  */
-int policy_parse(const char *path, const char *buf, size_t len, enum policy_scope scope,
-		 struct policy_file **ret, struct policy_diag *diag)
+int policy_parse(const char *path, const char *buf, size_t len, enum policy_scope scope, struct policy_file **ret,
+		 struct policy_diag *diag)
 {
 	struct policy_file *f = calloc(1, sizeof(*f));
 	const char *p = buf, *end = buf + len;

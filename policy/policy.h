@@ -43,8 +43,8 @@ enum policy_key {
 };
 
 enum policy_limit_kind {
-	POLICY_LIMIT_ABSOLUTE,  /* value is bytes, a count, or milli-CPUs */
-	POLICY_LIMIT_PERCENT,   /* value is 1..100 percent of the host's memory */
+	POLICY_LIMIT_ABSOLUTE,	/* value is bytes, a count, or milli-CPUs */
+	POLICY_LIMIT_PERCENT,	/* value is 1..100 percent of the host's memory */
 	POLICY_LIMIT_UNLIMITED, /* only ever from the word "unlimited", never from 0 */
 };
 
@@ -60,12 +60,12 @@ enum policy_home { POLICY_HOME_HOST, POLICY_HOME_CONTAINER };
 
 struct policy_values {
 	char image[POLICY_IMAGE_MAX + 1];
-	struct policy_limit memory; /* bytes or percent or unlimited */
-	struct policy_limit swap;   /* bytes (0 = no swap) or percent or unlimited */
-	struct policy_limit cpus;   /* milli-CPUs (1500 = 1.5 CPUs) or unlimited */
-	uint32_t cpu_weight;        /* 1..10000, as cgroup v2 cpu.weight */
-	struct policy_limit pids;   /* count or unlimited */
-	uint32_t io_weight;         /* 1..10000, as cgroup v2 io.weight */
+	struct policy_limit memory;		/* bytes or percent or unlimited */
+	struct policy_limit swap;		/* bytes (0 = no swap) or percent or unlimited */
+	struct policy_limit cpus;		/* milli-CPUs (1500 = 1.5 CPUs) or unlimited */
+	uint32_t cpu_weight;			/* 1..10000, as cgroup v2 cpu.weight */
+	struct policy_limit pids;		/* count or unlimited */
+	uint32_t io_weight;			/* 1..10000, as cgroup v2 io.weight */
 	char hostname[POLICY_HOSTNAME_MAX + 1]; /* template, %u = user name */
 	enum policy_network network;
 	uint32_t idle_stop_s; /* seconds, or POLICY_NEVER */
@@ -103,7 +103,7 @@ struct policy_file {
 	enum policy_scope scope;
 	struct policy_values values;
 	unsigned line[POLICY_KEY_COUNT]; /* 0: key not set in this file */
-	char **exempt_users;             /* NULL-terminated, or NULL */
+	char **exempt_users;		 /* NULL-terminated, or NULL */
 	char **exempt_groups;
 	struct policy_lxc_line *lxc;
 	size_t n_lxc;
@@ -111,10 +111,10 @@ struct policy_file {
 };
 
 enum policy_verdict {
-	POLICY_EXEMPT,        /* host session: root, or named exempt by the admin */
+	POLICY_EXEMPT,	      /* host session: root, or named exempt by the admin */
 	POLICY_NOT_CONTAINED, /* host session: no policy names this user */
 	POLICY_CONTAINED,     /* session inside the user's container */
-	POLICY_REFUSED,       /* contained, but the policy cannot be trusted: no session */
+	POLICY_REFUSED,	      /* contained, but the policy cannot be trusted: no session */
 };
 
 struct policy_user {
@@ -162,23 +162,22 @@ void policy_diag_free(struct policy_diag *d);
 const char *policy_key_name(enum policy_key key);
 int policy_key_lookup(const char *name, enum policy_key *ret_key);
 bool policy_key_allowed(enum policy_key key, enum policy_scope scope);
-int policy_value_parse(enum policy_key key, const char *value, struct policy_values *v, char *why,
-		       size_t why_size);
+int policy_value_parse(enum policy_key key, const char *value, struct policy_values *v, char *why, size_t why_size);
 int policy_value_format(enum policy_key key, const struct policy_values *v, char *buf, size_t size);
 void policy_values_default(struct policy_values *v);
 void policy_value_copy(enum policy_key key, struct policy_values *dst, const struct policy_values *src);
 bool policy_lxc_key_reserved(const char *key, const char **ret_instead);
 
 /* parse.c */
-int policy_parse(const char *path, const char *buf, size_t len, enum policy_scope scope,
-		 struct policy_file **ret, struct policy_diag *diag);
+int policy_parse(const char *path, const char *buf, size_t len, enum policy_scope scope, struct policy_file **ret,
+		 struct policy_diag *diag);
 void policy_file_free(struct policy_file *f);
 
 /* files.c: policy files reached by fd, refused unless root's and safe */
 int policy_dir_open(const char *path, struct policy_diag *diag);
 int policy_subdir_open(int dirfd, const char *name, const char *path, struct policy_diag *diag);
-int policy_file_load(int dirfd, const char *name, const char *path, enum policy_scope scope,
-		     struct policy_file **ret, struct policy_diag *diag);
+int policy_file_load(int dirfd, const char *name, const char *path, enum policy_scope scope, struct policy_file **ret,
+		     struct policy_diag *diag);
 int policy_dir_list(int dirfd, char ***ret_names);
 
 /* resolve.c */

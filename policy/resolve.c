@@ -43,7 +43,7 @@ static bool strv_contains(char *const *v, const char *s)
 }
 
 __attribute__((format(printf, 3, 4))) static void verdict(struct policy_result *res, enum policy_verdict v,
-							   const char *fmt, ...)
+							  const char *fmt, ...)
 {
 	va_list ap;
 
@@ -54,8 +54,8 @@ __attribute__((format(printf, 3, 4))) static void verdict(struct policy_result *
 }
 
 /* Load dir/name into res->files. 0, -ENOENT (absent), -ENOMEM, or another refusal (in diag). */
-static int load(struct policy_result *res, int dirfd, const char *dirpath, const char *name,
-		enum policy_scope scope, struct policy_file **ret)
+static int load(struct policy_result *res, int dirfd, const char *dirpath, const char *name, enum policy_scope scope,
+		struct policy_file **ret)
 {
 	__do_free char *path = join(dirpath, name);
 	struct policy_file **grown;
@@ -221,13 +221,15 @@ int policy_resolve(const char *config_dir, const struct policy_user *u, struct p
 	qsort(group_files, n_group_files, sizeof(*group_files), cmp_group_files);
 
 	if (!user_named && !group_named) {
-		verdict(res, POLICY_NOT_CONTAINED, "no %s/%s.conf and no groups.d file for the user's groups", USERS_DIR,
-			u->name);
+		verdict(res, POLICY_NOT_CONTAINED, "no %s/%s.conf and no groups.d file for the user's groups",
+			USERS_DIR, u->name);
 		return 0;
 	}
 	if (!name_ok) {
-		policy_diag_add(&res->diag, "user name '%.40s' cannot be contained (1 to %d of A-Z, a-z, 0-9, '_', '.', '-', "
-			       "starting with a letter or '_')", u->name, POLICY_NAME_MAX);
+		policy_diag_add(&res->diag,
+				"user name '%.40s' cannot be contained (1 to %d of A-Z, a-z, 0-9, '_', '.', '-', "
+				"starting with a letter or '_')",
+				u->name, POLICY_NAME_MAX);
 	}
 	if (res->diag.count) {
 		verdict(res, POLICY_REFUSED, "the policy for %s has %zu problem%s", u->name, res->diag.count,
@@ -244,7 +246,8 @@ int policy_resolve(const char *config_dir, const struct policy_user *u, struct p
 	if (user_named)
 		verdict(res, POLICY_CONTAINED, "named by %s", user_file->path);
 	else
-		verdict(res, POLICY_CONTAINED, "member of group %s (%s/%s.conf)", group_named, groups_path, group_named);
+		verdict(res, POLICY_CONTAINED, "member of group %s (%s/%s.conf)", group_named, groups_path,
+			group_named);
 	return 0;
 }
 

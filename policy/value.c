@@ -14,8 +14,8 @@
 
 #define MEMORY_MIN (16 * M)
 #define BYTES_MAX (UINT64_C(1) << 60) /* 1E: more than any machine, far below overflow */
-#define PIDS_MAX 4194304              /* the kernel's PID_MAX_LIMIT */
-#define CPUS_MIN_MILLI 10             /* 0.01 CPU */
+#define PIDS_MAX 4194304	      /* the kernel's PID_MAX_LIMIT */
+#define CPUS_MIN_MILLI 10	      /* 0.01 CPU */
 #define CPUS_MAX_MILLI (1024 * 1000)
 #define WEIGHT_MIN 1
 #define WEIGHT_MAX 10000
@@ -212,7 +212,8 @@ static int parse_bytes(const char *s, uint64_t min, struct policy_limit *ret, ch
 		return -ERANGE;
 	}
 	if (scaled < min) {
-		snprintf(why, n, "'%.40s' is too small (at least %" PRIu64 "M; 0 does not mean unlimited, write unlimited)", s,
+		snprintf(why, n,
+			 "'%.40s' is too small (at least %" PRIu64 "M; 0 does not mean unlimited, write unlimited)", s,
 			 min / M);
 		return -ERANGE;
 	}
@@ -244,12 +245,14 @@ static int parse_cpus(const char *s, struct policy_limit *ret, char *why, size_t
 			milli *= 10;
 	}
 	if (*end) {
-		snprintf(why, n, "'%.40s' is not a CPU count (like 2, 1.5 or 0.25, at most 3 decimals, or unlimited)", s);
+		snprintf(why, n, "'%.40s' is not a CPU count (like 2, 1.5 or 0.25, at most 3 decimals, or unlimited)",
+			 s);
 		return -EINVAL;
 	}
 	if (whole > CPUS_MAX_MILLI / 1000 || whole * 1000 + milli < CPUS_MIN_MILLI ||
 	    whole * 1000 + milli > CPUS_MAX_MILLI) {
-		snprintf(why, n, "'%.40s' is out of range (0.01 to 1024; 0 does not mean unlimited, write unlimited)", s);
+		snprintf(why, n, "'%.40s' is out of range (0.01 to 1024; 0 does not mean unlimited, write unlimited)",
+			 s);
 		return -ERANGE;
 	}
 	*ret = (struct policy_limit){ POLICY_LIMIT_ABSOLUTE, whole * 1000 + milli };
@@ -257,8 +260,7 @@ static int parse_cpus(const char *s, struct policy_limit *ret, char *why, size_t
 }
 
 /* "90s", "15m", "2h", "1d", "never" (when allowed) -> seconds. */
-static int parse_duration(const char *s, uint32_t min, uint32_t max, bool never_ok, uint32_t *ret, char *why,
-			  size_t n)
+static int parse_duration(const char *s, uint32_t min, uint32_t max, bool never_ok, uint32_t *ret, char *why, size_t n)
 {
 	static const struct {
 		char unit;
@@ -318,8 +320,10 @@ static int parse_image(const char *s, char *dst, char *why, size_t n)
 		ok = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == '_' ||
 		     s[i] == '-';
 	if (!ok) {
-		snprintf(why, n, "'%.40s' is not an image name (1 to %d of a-z, 0-9, '.', '_', '-', not starting with '.' or '-')",
-			 s, POLICY_IMAGE_MAX);
+		snprintf(
+			why, n,
+			"'%.40s' is not an image name (1 to %d of a-z, 0-9, '.', '_', '-', not starting with '.' or '-')",
+			s, POLICY_IMAGE_MAX);
 		return -EINVAL;
 	}
 	memcpy(dst, s, len + 1);
@@ -338,8 +342,10 @@ static int parse_hostname(const char *s, char *dst, char *why, size_t n)
 			ok = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == '-';
 	}
 	if (!ok) {
-		snprintf(why, n, "'%.40s' is not a hostname template (1 to %d of a-z, 0-9, '.', '-', and %%u for the user name)",
-			 s, POLICY_HOSTNAME_MAX);
+		snprintf(
+			why, n,
+			"'%.40s' is not a hostname template (1 to %d of a-z, 0-9, '.', '-', and %%u for the user name)",
+			s, POLICY_HOSTNAME_MAX);
 		return -EINVAL;
 	}
 	memcpy(dst, s, len + 1);

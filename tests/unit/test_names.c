@@ -11,7 +11,8 @@
 
 static void names_accepted(void **state)
 {
-	const char *ok[] = { "alice", "a", "_svc", "Bob", "lxt-a", "john.smith", "x_1-2", "abcdefghijklmnopqrstuvwxyz012345" };
+	const char *ok[] = { "alice", "a",	    "_svc",  "Bob",
+			     "lxt-a", "john.smith", "x_1-2", "abcdefghijklmnopqrstuvwxyz012345" };
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
 		assert_true(policy_name_valid(ok[i]));
 }
@@ -20,8 +21,14 @@ static void names_accepted(void **state)
 static void names_refused(void **state)
 {
 	char long_name[301];
-	const char *bad[] = { "", ".", "..", "-o", "0day", "1000", "a:b", "a,lowerdir=/", "a/b", "../../home/alice/x",
-			      "a b", "a\nb", "é", "abcdefghijklmnopqrstuvwxyz0123456", ".hidden", "a$" };
+	const char *bad[] = { "",	 ".",
+			      "..",	 "-o",
+			      "0day",	 "1000",
+			      "a:b",	 "a,lowerdir=/",
+			      "a/b",	 "../../home/alice/x",
+			      "a b",	 "a\nb",
+			      "é",	 "abcdefghijklmnopqrstuvwxyz0123456",
+			      ".hidden", "a$" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_false(policy_name_valid(bad[i]));
 	memset(long_name, 'a', 300);

@@ -11,8 +11,7 @@
 
 #define P "/etc/lxlogin/users.d/alice.conf"
 
-static struct policy_file *parse_scope(const char *text, size_t len, enum policy_scope scope,
-				       struct policy_diag *diag)
+static struct policy_file *parse_scope(const char *text, size_t len, enum policy_scope scope, struct policy_diag *diag)
 {
 	struct policy_file *f = NULL;
 
@@ -91,7 +90,9 @@ static void syntax_errors(void **state)
 	EXPECT("memory =\n", P ":1: memory: missing value");
 	EXPECT("memory =   \t\n", P ":1: memory: missing value");
 	EXPECT("hostname = caf\xc3\xa9\n", P ":1: hostname: value contains a control or non-ASCII byte");
-	EXPECT("hostname = a\x01" "b\n", P ":1: hostname: value contains a control or non-ASCII byte");
+	EXPECT("hostname = a\x01"
+	       "b\n",
+	       P ":1: hostname: value contains a control or non-ASCII byte");
 	EXPECT("memory_max = 2G\n", P ":1: memory_max: unknown key");
 	EXPECT("\n\nmemory = 10Q\n",
 	       P ":3: memory: '10Q' is not a size (a whole number with an optional K, M, G, T, P or E suffix, a "
@@ -112,12 +113,14 @@ static void duplicates_and_scopes(void **state)
 
 static void lxc_lines(void **state)
 {
-	EXPECT("lxc.idmap = u 0 0 65536\n", P ":1: lxc.idmap: set by lxlogin itself; lxlogin maps the user's subordinate ids itself");
+	EXPECT("lxc.idmap = u 0 0 65536\n",
+	       P ":1: lxc.idmap: set by lxlogin itself; lxlogin maps the user's subordinate ids itself");
 	EXPECT("lxc.rootfs.path = /\n", P ":1: lxc.rootfs.path: set by lxlogin itself; use the image key");
-	EXPECT("lxc.cgroup2.memory.max = max\n",
-	       P ":1: lxc.cgroup2.memory.max: set by lxlogin itself; use the memory, swap, cpus, cpu_weight, pids and io_weight keys");
+	EXPECT("lxc.cgroup2.memory.max = max\n", P
+	       ":1: lxc.cgroup2.memory.max: set by lxlogin itself; use the memory, swap, cpus, cpu_weight, pids and io_weight keys");
 	EXPECT("lxc.uts.name = x\n", P ":1: lxc.uts.name: set by lxlogin itself; use the hostname key");
-	EXPECT("lxc.include = /etc/passwd\n", P ":1: lxc.include: set by lxlogin itself; put the lines in the policy file itself");
+	EXPECT("lxc.include = /etc/passwd\n",
+	       P ":1: lxc.include: set by lxlogin itself; put the lines in the policy file itself");
 	EXPECT("lxc. = x\n", P ":1: lxc.: unknown key");
 	EXPECT_CLEAN("lxc.environment = A=1\nlxc.environment = B=2\n");
 }
@@ -139,7 +142,8 @@ static void exempt_lists(void **state)
 	policy_file_free(f);
 	policy_diag_free(&diag);
 	expect("exempt_groups = ,\n", 18, POLICY_SCOPE_GLOBAL, P ":1: exempt_groups: no names given", NULL);
-	expect("exempt_groups = a:b\n", 20, POLICY_SCOPE_GLOBAL, P ":1: exempt_groups: 'a:b' is not a valid group name", NULL);
+	expect("exempt_groups = a:b\n", 20, POLICY_SCOPE_GLOBAL, P ":1: exempt_groups: 'a:b' is not a valid group name",
+	       NULL);
 }
 
 /* SECURITY.md case 21: hostile bytes give a clear error and never a crash. */
@@ -154,7 +158,8 @@ static void hostile_bytes(void **state)
 	       P ":2: line ends with a carriage return (DOS line ending; convert with dos2unix)");
 	EXPECT("\xef\xbb\xbfmemory = 1G\n", P ":1: file starts with a byte order mark (save it without one)");
 	EXPECT_CLEAN("# caf\xc3\xa9 \xff\xfe comments may hold any bytes\n");
-	EXPECT("\xff\xfe = 1\n", P ":1: '?" "?' is not a key (keys are a-z, 0-9, '_' and '.')");
+	EXPECT("\xff\xfe = 1\n", P ":1: '?"
+				   "?' is not a key (keys are a-z, 0-9, '_' and '.')");
 
 	big = malloc(POLICY_LINE_MAX + 16);
 	memset(big, '#', POLICY_LINE_MAX + 1);
@@ -177,16 +182,20 @@ static void hostile_bytes(void **state)
 
 static void every_problem_reported(void **state)
 {
-	EXPECT("memory = x\ncpus = 0\nbogus = 1\nroot = maybe\nroot = yes\n",
-	       P ":1: memory: 'x' is not a number", P ":2: cpus: '0' is out of range (0.01 to 1024; 0 does not mean unlimited, write unlimited)",
+	EXPECT("memory = x\ncpus = 0\nbogus = 1\nroot = maybe\nroot = yes\n", P ":1: memory: 'x' is not a number",
+	       P ":2: cpus: '0' is out of range (0.01 to 1024; 0 does not mean unlimited, write unlimited)",
 	       P ":3: bogus: unknown key", P ":4: root: 'maybe' is not allowed (use no or yes)");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(valid_file),	  cmocka_unit_test(syntax_errors), cmocka_unit_test(duplicates_and_scopes),
-		cmocka_unit_test(lxc_lines),	  cmocka_unit_test(exempt_lists),  cmocka_unit_test(hostile_bytes),
+		cmocka_unit_test(valid_file),
+		cmocka_unit_test(syntax_errors),
+		cmocka_unit_test(duplicates_and_scopes),
+		cmocka_unit_test(lxc_lines),
+		cmocka_unit_test(exempt_lists),
+		cmocka_unit_test(hostile_bytes),
 		cmocka_unit_test(every_problem_reported),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

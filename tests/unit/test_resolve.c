@@ -28,26 +28,25 @@ static int setup(void **state)
 	make_dir(t->root, "etc/users.d");
 	make_dir(t->root, "etc/groups.d");
 	write_file(t->etc, "lxlogin.conf",
-		   "exempt_users = admin\n"     /* 1 */
-		   "exempt_groups = wheel\n"    /* 2 */
-		   "memory = 1G\n"              /* 3 */
-		   "cpus = 2\n"                 /* 4 */
-		   "pids = 100\n"               /* 5 */
-		   "hostname = %%u-box\n"       /* 6 */
-		   "lxc.environment = A=1\n");  /* 7 */
+		   "exempt_users = admin\n"    /* 1 */
+		   "exempt_groups = wheel\n"   /* 2 */
+		   "memory = 1G\n"	       /* 3 */
+		   "cpus = 2\n"		       /* 4 */
+		   "pids = 100\n"	       /* 5 */
+		   "hostname = %%u-box\n"      /* 6 */
+		   "lxc.environment = A=1\n"); /* 7 */
 	write_file(t->etc, "groups.d/staff.conf",
-		   "memory = 2G\n"              /* 1 */
-		   "cpus = 3\n"                 /* 2 */
-		   "lxc.environment = B=2\n");  /* 3 */
+		   "memory = 2G\n"	       /* 1 */
+		   "cpus = 3\n"		       /* 2 */
+		   "lxc.environment = B=2\n"); /* 3 */
 	write_file(t->etc, "groups.d/dev.conf",
-		   "priority = 60\n"            /* 1 */
-		   "memory = 3G\n"              /* 2 */
-		   "io_weight = 500\n");        /* 3 */
+		   "priority = 60\n"	 /* 1 */
+		   "memory = 3G\n"	 /* 2 */
+		   "io_weight = 500\n"); /* 3 */
 	write_file(t->etc, "groups.d/aaa.conf",
-		   "memory = 5G\n"              /* 1 */
-		   "swap = 1G\n");              /* 2 */
-	write_file(t->etc, "users.d/alice.conf",
-		   "cpus = 4\n");               /* 1 */
+		   "memory = 5G\n"				/* 1 */
+		   "swap = 1G\n");				/* 2 */
+	write_file(t->etc, "users.d/alice.conf", "cpus = 4\n"); /* 1 */
 	*state = t;
 	return 0;
 }
@@ -62,8 +61,7 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void resolve(struct tree *t, const char *user, uid_t uid, const char *const *groups,
-		    struct policy_result *res)
+static void resolve(struct tree *t, const char *user, uid_t uid, const char *const *groups, struct policy_result *res)
 {
 	size_t n = 0;
 
@@ -216,8 +214,7 @@ static void broken_global_refuses_contained_only(void **state)
 	write_file(t->etc, "lxlogin.conf", "exempt_users = admin\nmemory = lots\n");
 	resolve(t, "alice", 1001, groups, &res);
 	assert_int_equal(res.verdict, POLICY_REFUSED);
-	assert_true(diag_has(&res, t->etc,
-			     "lxlogin.conf:2: memory: 'lots' is not a number"));
+	assert_true(diag_has(&res, t->etc, "lxlogin.conf:2: memory: 'lots' is not a number"));
 	policy_result_free(&res);
 	resolve(t, "carol", 1003, none, &res);
 	assert_int_equal(res.verdict, POLICY_NOT_CONTAINED);
@@ -331,8 +328,9 @@ static void hostile_names(void **state)
 	/* an invalid name in a contained group is refused, not silently uncontained */
 	resolve(t, "0day", 1022, staff, &res);
 	assert_int_equal(res.verdict, POLICY_REFUSED);
-	assert_string_equal(res.diag.msgs[0], "user name '0day' cannot be contained (1 to 32 of A-Z, a-z, 0-9, '_', '.', "
-					      "'-', starting with a letter or '_')");
+	assert_string_equal(res.diag.msgs[0],
+			    "user name '0day' cannot be contained (1 to 32 of A-Z, a-z, 0-9, '_', '.', "
+			    "'-', starting with a letter or '_')");
 	policy_result_free(&res);
 }
 

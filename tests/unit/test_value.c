@@ -96,15 +96,19 @@ static void cpus(void **state)
 	parse_err(POLICY_CPUS, "0", "'0' is out of range (0.01 to 1024; 0 does not mean unlimited, write unlimited)");
 	parse_err(POLICY_CPUS, "0.001",
 		  "'0.001' is out of range (0.01 to 1024; 0 does not mean unlimited, write unlimited)");
-	parse_err(POLICY_CPUS, "1025", "'1025' is out of range (0.01 to 1024; 0 does not mean unlimited, write unlimited)");
+	parse_err(POLICY_CPUS, "1025",
+		  "'1025' is out of range (0.01 to 1024; 0 does not mean unlimited, write unlimited)");
 	parse_err(POLICY_CPUS, "1024.001",
 		  "'1024.001' is out of range (0.01 to 1024; 0 does not mean unlimited, write unlimited)");
-	parse_err(POLICY_CPUS, "1.2345", "'1.2345' is not a CPU count (like 2, 1.5 or 0.25, at most 3 decimals, or unlimited)");
+	parse_err(POLICY_CPUS, "1.2345",
+		  "'1.2345' is not a CPU count (like 2, 1.5 or 0.25, at most 3 decimals, or unlimited)");
 	parse_err(POLICY_CPUS, "1.", "'1.' is not a CPU count (like 2, 1.5 or 0.25, at most 3 decimals, or unlimited)");
 	parse_err(POLICY_CPUS, ".5", "'.5' is not a number");
-	parse_err(POLICY_CPUS, "1e3", "'1e3' is not a CPU count (like 2, 1.5 or 0.25, at most 3 decimals, or unlimited)");
+	parse_err(POLICY_CPUS, "1e3",
+		  "'1e3' is not a CPU count (like 2, 1.5 or 0.25, at most 3 decimals, or unlimited)");
 	parse_err(POLICY_CPUS, "-1", "'-1' is negative");
-	parse_err(POLICY_CPUS, "18446744073709551615", "'18446744073709551615' is out of range (0.01 to 1024; 0 does not mean unlimited, write unlimited)");
+	parse_err(POLICY_CPUS, "18446744073709551615",
+		  "'18446744073709551615' is out of range (0.01 to 1024; 0 does not mean unlimited, write unlimited)");
 }
 
 static void counts(void **state)
@@ -132,13 +136,17 @@ static void durations(void **state)
 	parse_ok(POLICY_IDLE_STOP, "never", "never");
 	parse_ok(POLICY_START_TIMEOUT, "90s", "90s");
 	parse_ok(POLICY_START_TIMEOUT, "10m", "10m");
-	parse_err(POLICY_IDLE_STOP, "0", "'0' is not a duration (a whole number with s, m, h or d, like 90s or 15m, or never)");
-	parse_err(POLICY_IDLE_STOP, "0m", "'0m' is out of range (60s to 31536000s; 0 does not mean never, write never)");
-	parse_err(POLICY_IDLE_STOP, "366d", "'366d' is out of range (60s to 31536000s; 0 does not mean never, write never)");
+	parse_err(POLICY_IDLE_STOP, "0",
+		  "'0' is not a duration (a whole number with s, m, h or d, like 90s or 15m, or never)");
+	parse_err(POLICY_IDLE_STOP, "0m",
+		  "'0m' is out of range (60s to 31536000s; 0 does not mean never, write never)");
+	parse_err(POLICY_IDLE_STOP, "366d",
+		  "'366d' is out of range (60s to 31536000s; 0 does not mean never, write never)");
 	parse_err(POLICY_IDLE_STOP, "99999999999999999999d", "'99999999999999999999d' is too large");
 	parse_err(POLICY_START_TIMEOUT, "never", "'never' is not a number");
 	parse_err(POLICY_START_TIMEOUT, "11m", "'11m' is out of range (1s to 600s)");
-	parse_err(POLICY_START_TIMEOUT, "5 s", "'5 s' is not a duration (a whole number with s, m, h or d, like 90s or 15m)");
+	parse_err(POLICY_START_TIMEOUT, "5 s",
+		  "'5 s' is not a duration (a whole number with s, m, h or d, like 90s or 15m)");
 }
 
 static void words(void **state)
@@ -157,14 +165,20 @@ static void names_and_templates(void **state)
 {
 	parse_ok(POLICY_IMAGE, "debian-12", "debian-12");
 	parse_ok(POLICY_IMAGE, "busybox_1.36", "busybox_1.36");
-	parse_err(POLICY_IMAGE, "../x", "'../x' is not an image name (1 to 64 of a-z, 0-9, '.', '_', '-', not starting with '.' or '-')");
-	parse_err(POLICY_IMAGE, "Debian", "'Debian' is not an image name (1 to 64 of a-z, 0-9, '.', '_', '-', not starting with '.' or '-')");
-	parse_err(POLICY_IMAGE, "a/b", "'a/b' is not an image name (1 to 64 of a-z, 0-9, '.', '_', '-', not starting with '.' or '-')");
+	parse_err(POLICY_IMAGE, "../x",
+		  "'../x' is not an image name (1 to 64 of a-z, 0-9, '.', '_', '-', not starting with '.' or '-')");
+	parse_err(POLICY_IMAGE, "Debian",
+		  "'Debian' is not an image name (1 to 64 of a-z, 0-9, '.', '_', '-', not starting with '.' or '-')");
+	parse_err(POLICY_IMAGE, "a/b",
+		  "'a/b' is not an image name (1 to 64 of a-z, 0-9, '.', '_', '-', not starting with '.' or '-')");
 	parse_ok(POLICY_HOSTNAME, "%u-box", "%u-box");
 	parse_ok(POLICY_HOSTNAME, "lab.example", "lab.example");
-	parse_err(POLICY_HOSTNAME, "%s", "'%s' is not a hostname template (1 to 63 of a-z, 0-9, '.', '-', and %u for the user name)");
-	parse_err(POLICY_HOSTNAME, "a_b", "'a_b' is not a hostname template (1 to 63 of a-z, 0-9, '.', '-', and %u for the user name)");
-	parse_err(POLICY_HOSTNAME, "%", "'%' is not a hostname template (1 to 63 of a-z, 0-9, '.', '-', and %u for the user name)");
+	parse_err(POLICY_HOSTNAME, "%s",
+		  "'%s' is not a hostname template (1 to 63 of a-z, 0-9, '.', '-', and %u for the user name)");
+	parse_err(POLICY_HOSTNAME, "a_b",
+		  "'a_b' is not a hostname template (1 to 63 of a-z, 0-9, '.', '-', and %u for the user name)");
+	parse_err(POLICY_HOSTNAME, "%",
+		  "'%' is not a hostname template (1 to 63 of a-z, 0-9, '.', '-', and %u for the user name)");
 }
 
 static void keys_and_scopes(void **state)
@@ -193,9 +207,14 @@ static void keys_and_scopes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(sizes),	 cmocka_unit_test(sizes_refused), cmocka_unit_test(cpus),
-		cmocka_unit_test(counts),	 cmocka_unit_test(durations),	  cmocka_unit_test(words),
-		cmocka_unit_test(names_and_templates), cmocka_unit_test(keys_and_scopes),
+		cmocka_unit_test(sizes),
+		cmocka_unit_test(sizes_refused),
+		cmocka_unit_test(cpus),
+		cmocka_unit_test(counts),
+		cmocka_unit_test(durations),
+		cmocka_unit_test(words),
+		cmocka_unit_test(names_and_templates),
+		cmocka_unit_test(keys_and_scopes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

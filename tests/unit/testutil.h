@@ -30,8 +30,8 @@ static inline void tmpdir_remove(char *d)
 }
 
 /* Write dir/rel (0644) with printf-style content. */
-__attribute__((format(printf, 3, 4))) static inline void write_file(const char *dir, const char *rel,
-								     const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static inline void write_file(const char *dir, const char *rel, const char *fmt,
+								    ...)
 {
 	char path[512];
 	va_list ap;
