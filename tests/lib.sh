@@ -3,7 +3,7 @@
 set -u
 PASSES=0
 FAILS=0
-SRC=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+SRC=${SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 BUILD=${BUILD:-$SRC/build}
 
 pass() { PASSES=$((PASSES + 1)); printf 'ok   %s\n' "$1"; }

@@ -1,0 +1,18 @@
+#!/bin/bash
+# hardening.sh - every installed binary is PIE with full RELRO, now-binding, stack protector and fortify.
+. "$(dirname "$0")/lib.sh"
+command -v readelf >/dev/null || skip "readelf (binutils) is not installed"
+for bin in "$BUILD/lxloginctl"; do
+	name=$(basename "$bin")
+	run readelf -h "$bin"
+	expect_match "$name is PIE" "Type:[[:space:]]+DYN"
+	run readelf -lW "$bin"
+	expect_match "$name has RELRO" "GNU_RELRO"
+	expect_no_match "$name has no executable stack" "GNU_STACK.* RWE "
+	run readelf -dW "$bin"
+	expect_match "$name binds now" "\(FLAGS\).*BIND_NOW|\(FLAGS_1\).*NOW"
+	run readelf --dyn-syms -W "$bin"
+	expect_match "$name uses the stack protector" "__stack_chk_fail"
+	expect_match "$name uses fortified calls" "__[a-z]+_chk"
+done
+finish
