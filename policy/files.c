@@ -42,8 +42,13 @@ static int check_dir(int fd, const char *path, bool last, struct policy_diag *di
 	return 0;
 }
 
-/* Open an absolute directory path component by component without following links. */
-int policy_dir_open(const char *path, struct policy_diag *diag)
+/*
+ * Open an absolute directory path component by component without following
+ * links, each checked as check_dir() says. With create_mode, missing
+ * components are made (root's; the last with create_mode, others 0755).
+ * Returns an O_PATH fd.
+ */
+int trusted_dir_open(const char *path, mode_t create_mode, struct policy_diag *diag)
 {
 	__do_close int fd = -EBADF;
 	__do_free char *copy = NULL, *shown = NULL;
@@ -67,6 +72,7 @@ int policy_dir_open(const char *path, struct policy_diag *diag)
 	if (r < 0)
 		return r;
 	for (comp = strtok_r(copy, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
+		bool last = !save || strspn(save, "/") == strlen(save);
 		int next;
 
 		if (strcmp(comp, ".") == 0)
@@ -75,10 +81,24 @@ int policy_dir_open(const char *path, struct policy_diag *diag)
 			strcat(shown, "/");
 		strcat(shown, comp);
 		if (strcmp(comp, "..") == 0) {
-			policy_diag_add(diag, "%s: '..' is not allowed in the policy path", path);
+			policy_diag_add(diag, "%s: '..' is not allowed here", path);
 			return -EINVAL;
 		}
 		next = openat(fd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 && errno == ENOENT && create_mode) {
+			mode_t mode = last ? create_mode : 0755;
+			if (mkdirat(fd, comp, mode) < 0 && errno != EEXIST) {
+				r = -errno;
+				policy_diag_add(diag, "%s: mkdir: %s", shown, strerror(errno));
+				return r;
+			}
+			/* umask must not weaken or strengthen the mode asked for */
+			next = openat(fd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+			if (next >= 0 && fchmodat(fd, comp, mode, 0) < 0) {
+				close(next);
+				next = -1;
+			}
+		}
 		if (next < 0) {
 			r = -errno;
 			policy_diag_add(diag, "%s: %s", shown, strerror(errno));
@@ -86,11 +106,16 @@ int policy_dir_open(const char *path, struct policy_diag *diag)
 		}
 		close(fd);
 		fd = next;
-		r = check_dir(fd, shown, !save || strspn(save, "/") == strlen(save), diag);
+		r = check_dir(fd, shown, last, diag);
 		if (r < 0)
 			return r;
 	}
 	return move_fd(fd);
+}
+
+int policy_dir_open(const char *path, struct policy_diag *diag)
+{
+	return trusted_dir_open(path, 0, diag);
 }
 
 /* users.d or groups.d: -ENOENT without a message when absent. */

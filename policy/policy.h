@@ -175,6 +175,7 @@ void policy_file_free(struct policy_file *f);
 
 /* files.c: policy files reached by fd, refused unless root's and safe */
 int policy_dir_open(const char *path, struct policy_diag *diag);
+int trusted_dir_open(const char *path, mode_t create_mode, struct policy_diag *diag);
 int policy_subdir_open(int dirfd, const char *name, const char *path, struct policy_diag *diag);
 int policy_file_load(int dirfd, const char *name, const char *path, enum policy_scope scope, struct policy_file **ret,
 		     struct policy_diag *diag);

@@ -1,0 +1,116 @@
+/* core.h - the container core shared by lxlogin-helper and lxloginctl: subids, cgroups, rootfs, config, lifecycle. */
+#ifndef LXLOGIN_CORE_H
+#define LXLOGIN_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "policy.h"
+
+#define SUBID_MIN_COUNT 65536
+
+/* A failure's story: the core never logs; the caller prints or syslogs msg. */
+struct core_err {
+	char msg[1024];
+};
+
+int core_fail(struct core_err *e, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* An id range [start, start + count). */
+struct idrange {
+	uint32_t start;
+	uint32_t count;
+};
+
+/* Everything a start needs, resolved and validated before any privileged step. */
+struct core_user {
+	struct policy_account acct; /* name, uid, gid, home, groups */
+	struct policy_result policy;
+	struct idrange uids, gids;
+	char hostname[POLICY_HOSTNAME_MAX + 1];
+};
+
+/* subid.c */
+int subid_user_ranges(const char *user, uid_t uid, gid_t gid, struct idrange *ret_uids, struct idrange *ret_gids,
+		      struct core_err *e);
+int subid_find_conflict(const char *text, const char *user, uid_t uid, struct idrange r, char *owner,
+			size_t owner_size);
+int subid_find_free(const char *subuid_text, const char *subgid_text, uint32_t min, uint32_t count,
+		    uint32_t *ret_start);
+int subid_assign(const char *user, struct core_err *e);
+
+/* cgroup.c: one directory per user under an lxlogin-owned parent in every hierarchy */
+struct cgroup_hier {
+	char mnt[256];
+	char controllers[256]; /* v1: "cpu,cpuacct", "name=systemd"; v2: "" */
+	bool v2;
+	int fd; /* O_PATH of the mount root */
+};
+
+struct cgroup_layout {
+	struct cgroup_hier h[16];
+	size_t n;
+};
+
+struct cgroup_limits {
+	uint64_t memory;		      /* bytes, UINT64_MAX: unlimited */
+	uint64_t swap;			      /* bytes beyond memory, UINT64_MAX: unlimited */
+	uint64_t cpu_quota_us, cpu_period_us; /* quota UINT64_MAX: unlimited */
+	uint32_t cpu_weight;
+	uint64_t pids; /* UINT64_MAX: unlimited */
+	uint32_t io_weight;
+};
+
+int cgroup_layout_parse(const char *mountinfo, struct cgroup_layout *l);
+int cgroup_layout_open(struct cgroup_layout *l, struct core_err *e);
+void cgroup_layout_close(struct cgroup_layout *l);
+int cgroup_limits_from_policy(const struct policy_values *v, uint64_t host_memory, struct cgroup_limits *ret);
+int cgroup_user_setup(const struct cgroup_layout *l, const char *user, uid_t uid, gid_t gid,
+		      const struct cgroup_limits *lim, struct core_err *e);
+int cgroup_user_enter(const struct cgroup_layout *l, const char *user, pid_t pid, struct core_err *e);
+int cgroup_user_populated(const struct cgroup_layout *l, const char *user);
+int cgroup_user_remove(const struct cgroup_layout *l, const char *user, struct core_err *e);
+
+/* paths.c: the fixed places, reached by fd from root-owned roots */
+int state_dir_open(const char *sub, mode_t mode, struct core_err *e);
+int run_dir_open(const char *sub, mode_t mode, struct core_err *e);
+int dir_ensure(int parent, const char *name, mode_t mode, uid_t uid, gid_t gid, const char *shown, struct core_err *e);
+int file_write_atomic(int dirfd, const char *name, const char *data, size_t len, mode_t mode, uid_t uid, gid_t gid);
+int tree_remove(int parent, const char *name, unsigned depth);
+
+/* layer.c: the user's writable layer, made once with their identity inside */
+int layer_ensure(const struct core_user *u, int image_fd, struct core_err *e);
+
+/* rootfs.c: the idmapped overlay, mounted in a private mount namespace */
+int rootfs_mount(const struct core_user *u, struct core_err *e);
+
+/* lxcconf.c */
+struct lxcconf_in {
+	const char *user;
+	uid_t uid;
+	gid_t gid;
+	const char *home;
+	struct idrange uids, gids;
+	const char *hostname;
+	const char *rootfs;
+	const char *seccomp;
+	const char *log;
+	const struct policy_result *policy;
+};
+int lxcconf_render(const struct lxcconf_in *in, char **ret_text);
+extern const char lxcconf_seccomp[];
+
+/* lifecycle.c */
+enum core_state { CORE_STOPPED, CORE_RUNNING };
+int core_user_load(const char *name, struct core_user *ret, struct core_err *e);
+void core_user_free(struct core_user *u);
+int core_start(const struct core_user *u, struct core_err *e);
+int core_stop(const struct core_user *u, struct core_err *e);
+int core_status(const struct core_user *u, enum core_state *ret_state, pid_t *ret_init, struct core_err *e);
+
+/* privs.c */
+int privs_drop_to_user(uid_t uid, gid_t gid, struct core_err *e);
+
+#endif

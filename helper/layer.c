@@ -1,0 +1,166 @@
+/* layer.c - the user's writable layer: made once, empty but for their identity inside. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "core.h"
+
+#define IMAGE_FILE_MAX (1 << 20)
+
+/* Read a file of the image, resolving links inside the image's root only. */
+static int image_read(int image_root, const char *path, char **ret)
+{
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV };
+	__do_close int fd = (int)syscall(SYS_openat2, image_root, path, &how, sizeof(how));
+	__do_free char *buf = NULL;
+	struct stat st;
+	ssize_t n;
+
+	if (fd < 0 && errno == ENOENT) {
+		*ret = strdup("");
+		return *ret ? 0 : -ENOMEM;
+	}
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) || st.st_size > IMAGE_FILE_MAX)
+		return -EINVAL;
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf)
+		return -ENOMEM;
+	n = read(fd, buf, (size_t)st.st_size);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	*ret = move_ptr(buf);
+	return 0;
+}
+
+static bool image_has(int image_root, const char *path)
+{
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+	__do_close int fd = (int)syscall(SYS_openat2, image_root, path, &how, sizeof(how));
+	return fd >= 0;
+}
+
+/* The image's passwd/group text without lines for this name or id, plus ours. */
+static char *with_entry(const char *text, const char *name, unsigned id, const char *entry)
+{
+	size_t cap = strlen(text) + strlen(entry) + 2, n = 0;
+	char *out = malloc(cap), idfield[16];
+	const char *line = text;
+
+	if (!out)
+		return NULL;
+	snprintf(idfield, sizeof(idfield), ":%u:", id);
+	while (*line) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) + 1 : strlen(line);
+		const char *c1 = memchr(line, ':', len),
+			   *c2 = c1 ? memchr(c1 + 1, ':', len - (size_t)(c1 - line) - 1) : NULL;
+		bool same_name = c1 && (size_t)(c1 - line) == strlen(name) && strncmp(line, name, strlen(name)) == 0;
+		bool same_id = c2 && strncmp(c2, idfield, strlen(idfield)) == 0;
+
+		if (!same_name && !same_id) {
+			memcpy(out + n, line, len);
+			n += len;
+			if (!nl)
+				out[n++] = '\n';
+		}
+		line += len;
+	}
+	n += (size_t)snprintf(out + n, cap - n, "%s", entry);
+	out[n] = '\0';
+	return out;
+}
+
+/* Write the user's identity into a fresh upper dir: passwd, group, sudoers if root = yes, home if kept inside. */
+static int write_identity(const struct core_user *u, int image_root, int upper, struct core_err *e)
+{
+	const struct policy_account *a = &u->acct;
+	__do_free char *passwd = NULL, *group = NULL, *new_passwd = NULL, *new_group = NULL;
+	__do_close int etc = -EBADF;
+	uid_t croot = u->uids.start;
+	gid_t cgroot = u->gids.start;
+	const char *shell = image_has(image_root, "bin/bash") ? "/bin/bash" : "/bin/sh";
+	const char *group_name = a->groups && a->groups[0] ? a->groups[0] : a->name;
+	char entry[1024];
+	int r;
+
+	if (image_read(image_root, "etc/passwd", &passwd) < 0 || image_read(image_root, "etc/group", &group) < 0)
+		return core_fail(e, -EINVAL, "image %s: /etc/passwd or /etc/group cannot be read",
+				 u->policy.values.image);
+	snprintf(entry, sizeof(entry), "%s:x:%u:%u::%s:%s\n", a->name, (unsigned)a->uid, (unsigned)a->gid, a->home,
+		 shell);
+	new_passwd = with_entry(passwd, a->name, (unsigned)a->uid, entry);
+	snprintf(entry, sizeof(entry), "%s:x:%u:\n", group_name, (unsigned)a->gid);
+	new_group = with_entry(group, group_name, (unsigned)a->gid, entry);
+	if (!new_passwd || !new_group)
+		return -ENOMEM;
+	etc = dir_ensure(upper, "etc", 0755, croot, cgroot, "layer etc", e);
+	if (etc < 0)
+		return etc;
+	r = file_write_atomic(etc, "passwd", new_passwd, strlen(new_passwd), 0644, croot, cgroot);
+	if (!r)
+		r = file_write_atomic(etc, "group", new_group, strlen(new_group), 0644, croot, cgroot);
+	if (!r && u->policy.values.root) {
+		__do_close int sudoers = dir_ensure(etc, "sudoers.d", 0755, croot, cgroot, "layer sudoers.d", e);
+		snprintf(entry, sizeof(entry), "# lxlogin: root = yes in the policy\n%s ALL=(ALL:ALL) NOPASSWD: ALL\n",
+			 a->name);
+		r = sudoers < 0 ? sudoers
+				: file_write_atomic(sudoers, "lxlogin", entry, strlen(entry), 0440, croot, cgroot);
+	}
+	if (r < 0)
+		return core_fail(e, r, "writing the identity of %s into the layer: %s", a->name, strerror(-r));
+	return 0;
+}
+
+/*
+ * STATE/users/<user>/{upper,work}: root 0700 above, upper owned by the range's
+ * root. A new upper is built as upper.new and renamed into place, so a crash
+ * leaves either no layer or a complete one; a leftover upper.new was never
+ * seen by any container and is removed. An existing upper is never walked or
+ * chowned: the container owns what is inside it.
+ */
+int layer_ensure(const struct core_user *u, int image_root, struct core_err *e)
+{
+	__do_close int users = -EBADF, layer = -EBADF, fresh = -EBADF, work = -EBADF;
+	const char *name = u->acct.name;
+	struct stat st;
+	int r;
+
+	users = state_dir_open("users", 0700, e);
+	if (users < 0)
+		return users;
+	layer = dir_ensure(users, name, 0700, 0, 0, "user layer", e);
+	if (layer < 0)
+		return layer;
+	work = dir_ensure(layer, "work", 0700, 0, 0, "layer work", e);
+	if (work < 0)
+		return work;
+	if (fstatat(layer, "upper", &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (!S_ISDIR(st.st_mode) || st.st_uid != u->uids.start)
+			return core_fail(e, -EPERM, "layer of %s: upper is not a directory of uid %u (refused)", name,
+					 u->uids.start);
+		return 0;
+	}
+	r = tree_remove(layer, "upper.new", 64);
+	if (r < 0)
+		return core_fail(e, r, "layer of %s: cannot remove upper.new: %s", name, strerror(-r));
+	fresh = dir_ensure(layer, "upper.new", 0755, u->uids.start, u->gids.start, "layer upper", e);
+	if (fresh < 0)
+		return fresh;
+	r = write_identity(u, image_root, fresh, e);
+	if (r < 0)
+		return r;
+	if (renameat(layer, "upper.new", layer, "upper") < 0)
+		return core_fail(e, -errno, "layer of %s: rename: %s", name, strerror(errno));
+	return 0;
+}

@@ -1,0 +1,458 @@
+/* lifecycle.c - start, stop and status of a user's container: one lock per user, every step idempotent. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <lxc/lxccontainer.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysinfo.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "config.h"
+#include "core.h"
+#include "testhooks.h"
+
+#define RESULT_MAX 1024
+#define UID_MIN_DEFAULT 1000
+
+/* UID_MIN from /etc/login.defs: below it are system accounts, never contained. */
+static uid_t uid_min(void)
+{
+	__do_fclose FILE *f = fopen("/etc/login.defs", "re");
+	char line[256];
+	unsigned long v;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, " UID_MIN %lu", &v) == 1 && v > 0 && v < 1000000)
+			return (uid_t)v;
+	return UID_MIN_DEFAULT;
+}
+
+void core_user_free(struct core_user *u)
+{
+	policy_result_free(&u->policy);
+	policy_account_free(&u->acct);
+}
+
+/*
+ * Resolve a user name to everything a start needs: the account (NSS), the
+ * verdict and effective policy, the subordinate ranges, the hostname. Only a
+ * contained user with a clean policy gets here without an error.
+ */
+int core_user_load(const char *name, struct core_user *u, struct core_err *e)
+{
+	struct policy_user pu;
+	int r;
+
+	memset(u, 0, sizeof(*u));
+	if (!policy_name_valid(name))
+		return core_fail(e, -EINVAL, "'%.40s' is not a user name lxlogin accepts", name);
+	r = policy_account_lookup(name, &u->acct);
+	if (r < 0)
+		return core_fail(e, r, "%s: %s", name, r == -ENOENT ? "no such user" : "user database lookup failed");
+	if (u->acct.uid < uid_min())
+		return core_fail(e, -EPERM, "%s: uid %u is a system account (below UID_MIN): never contained", name,
+				 (unsigned)u->acct.uid);
+	pu = (struct policy_user){ u->acct.name, u->acct.uid, (const char *const *)u->acct.groups, u->acct.n_groups };
+	r = policy_resolve(LXLOGIN_CONFIG_DIR, &pu, &u->policy);
+	if (r < 0)
+		return core_fail(e, r, "policy: %s", strerror(-r));
+	if (u->policy.verdict == POLICY_REFUSED)
+		return core_fail(e, -EPERM, "%s", u->policy.diag.n_msgs ? u->policy.diag.msgs[0] : u->policy.reason);
+	if (u->policy.verdict != POLICY_CONTAINED)
+		return core_fail(e, -ENOENT, "%s is not contained: %s", name, u->policy.reason);
+	r = subid_user_ranges(name, u->acct.uid, u->acct.gid, &u->uids, &u->gids, e);
+	if (r < 0)
+		return r;
+	r = policy_hostname(u->policy.values.hostname, name, u->hostname, sizeof(u->hostname));
+	if (r < 0)
+		return core_fail(e, r, "hostname template %s gives no hostname for %s", u->policy.values.hostname,
+				 name);
+	return 0;
+}
+
+/* RUN/lock/<user>.lock, held with flock for the whole operation; waits up to timeout_s. */
+static int lock_user(const char *name, uint32_t timeout_s, struct core_err *e)
+{
+	__do_close int dir = run_dir_open("lock", 0700, e);
+	__do_close int fd = -EBADF;
+	char file[POLICY_NAME_MAX + 8];
+	struct timespec step = { 0, 20 * 1000 * 1000 };
+	struct stat st;
+
+	if (dir < 0)
+		return dir;
+	snprintf(file, sizeof(file), "%s.lock", name);
+	fd = openat(dir, file, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return core_fail(e, -errno, "lock of %s: %s", name, strerror(errno));
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0)
+		return core_fail(e, -EPERM, "lock of %s: not a root-owned regular file (refused)", name);
+	for (uint64_t waited = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; waited += 20) {
+		if (errno != EWOULDBLOCK)
+			return core_fail(e, -errno, "lock of %s: %s", name, strerror(errno));
+		if (waited >= (uint64_t)timeout_s * 1000)
+			return core_fail(e, -ETIMEDOUT, "another start or stop of %s holds its lock", name);
+		nanosleep(&step, NULL);
+	}
+	return move_fd(fd);
+}
+
+static void lxcpath_of(const char *name, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/lxc/%s", LXLOGIN_RUN_DIR, name);
+}
+
+/* Read one result line from a child ("0" or "1 why"), waiting at most timeout_s. */
+static int read_result(int fd, uint32_t timeout_s, char *msg, size_t size)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+	size_t n = 0;
+
+	msg[0] = '\0';
+	while (n < size - 1) {
+		int k = poll(&p, 1, (int)timeout_s * 1000);
+		ssize_t got;
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -ETIMEDOUT;
+		got = read(fd, msg + n, size - 1 - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		n += (size_t)got;
+		if (memchr(msg, '\n', n))
+			break;
+	}
+	msg[n] = '\0';
+	if (n && msg[n - 1] == '\n')
+		msg[n - 1] = '\0';
+	return n == 0 ? -EPIPE : 0;
+}
+
+static void child_result(int fd, int r, const char *msg)
+{
+	char line[RESULT_MAX];
+	int n = snprintf(line, sizeof(line), "%d %s\n", r < 0 ? 1 : 0, r < 0 ? msg : "");
+	(void)!write(fd, line, (size_t)n);
+}
+
+/* What the user-side child does: liblxc as the user, unprivileged. */
+enum user_op { OP_START, OP_STOP, OP_STATUS };
+
+static int lxc_as_user(const struct core_user *u, enum user_op op, char *out, size_t size)
+{
+	char lxcpath[512];
+	struct lxc_container *c;
+	int r = 0;
+
+	lxcpath_of(u->acct.name, lxcpath, sizeof(lxcpath));
+	c = lxc_container_new(u->acct.name, lxcpath);
+	if (!c) {
+		snprintf(out, size, "liblxc cannot load the container of %s", u->acct.name);
+		return -EIO;
+	}
+	switch (op) {
+	case OP_START:
+		if (c->is_running(c))
+			break;
+		c->want_daemonize(c, true);
+		c->want_close_all_fds(c, true);
+		if (!c->start(c, 0, NULL) || !c->wait(c, "RUNNING", (int)u->policy.values.start_timeout_s)) {
+			snprintf(out, size, "the container did not start (see %s/user/%s/lxc.log)", LXLOGIN_RUN_DIR,
+				 u->acct.name);
+			r = -EIO;
+		}
+		break;
+	case OP_STOP:
+		if (!c->is_running(c))
+			break;
+		if (!c->shutdown(c, 10) && !c->stop(c)) {
+			snprintf(out, size, "the container of %s did not stop", u->acct.name);
+			r = -EIO;
+		}
+		break;
+	case OP_STATUS:
+		snprintf(out, size, "%d", c->is_running(c) ? (int)c->init_pid(c) : 0);
+		break;
+	}
+	lxc_container_put(c);
+	return r;
+}
+
+/*
+ * Fork; in the child, optionally set up the private mount namespace and the
+ * rootfs and enter the cgroups (as root), close every other fd, drop to the
+ * user for good, and run op through liblxc. The parent stays root and only
+ * reads the child's one-line result.
+ */
+static int run_child(const struct core_user *u, const struct cgroup_layout *l, enum user_op op, char *out, size_t size,
+		     struct core_err *e)
+{
+	int pipefd[2], status, r;
+	char msg[RESULT_MAX];
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return core_fail(e, -errno, "pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return core_fail(e, -errno, "fork: %s", strerror(errno));
+	}
+	if (pid == 0) {
+		struct core_err ce = { "" };
+		char runtime[512];
+		int fd = pipefd[1];
+
+		close(pipefd[0]);
+		if (op == OP_START) {
+			/* Mounts made here exist only for this namespace: the host never sees
+			 * the container's rootfs, and they vanish with the container. */
+			if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+				child_result(fd, -errno, "private mount namespace: cannot create");
+				_exit(1);
+			}
+			r = rootfs_mount(u, &ce);
+			TEST_PAUSE("mounted");
+			if (r == 0)
+				r = cgroup_user_enter(l, u->acct.name, getpid(), &ce);
+			TEST_PAUSE("entered");
+			if (r < 0) {
+				child_result(fd, r, ce.msg);
+				_exit(1);
+			}
+		}
+		/* No root-opened fd survives into the user's hands. */
+		if (fd != 3) {
+			if (dup3(fd, 3, O_CLOEXEC) < 0)
+				_exit(1);
+			fd = 3;
+		}
+		close_range(4, ~0U, 0);
+		r = privs_drop_to_user(u->acct.uid, u->acct.gid, &ce);
+		if (r < 0) {
+			child_result(fd, r, ce.msg);
+			_exit(1);
+		}
+		TEST_PAUSE("dropped");
+		snprintf(runtime, sizeof(runtime), "%s/user/%s", LXLOGIN_RUN_DIR, u->acct.name);
+		if (clearenv() != 0 || setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1) < 0 ||
+		    setenv("XDG_RUNTIME_DIR", runtime, 1) < 0 || setenv("HOME", runtime, 1) < 0) {
+			child_result(fd, -ENOMEM, "environment");
+			_exit(1);
+		}
+		msg[0] = '\0';
+		r = lxc_as_user(u, op, msg, sizeof(msg));
+		if (r == 0 && op == OP_STATUS) {
+			char line[64];
+			int n = snprintf(line, sizeof(line), "0 %s\n", msg);
+			(void)!write(fd, line, (size_t)n);
+		} else {
+			child_result(fd, r, msg);
+		}
+		_exit(r < 0 ? 1 : 0);
+	}
+	close(pipefd[1]);
+	r = read_result(pipefd[0], u->policy.values.start_timeout_s + 15, msg, sizeof(msg));
+	close(pipefd[0]);
+	if (r == -ETIMEDOUT)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (r == -ETIMEDOUT)
+		return core_fail(e, r, "timed out after %" PRIu32 "s", u->policy.values.start_timeout_s + 15);
+	if (r < 0)
+		return core_fail(e, -EIO, "the %s step died without a word (status %d)",
+				 op == OP_START	 ? "start"
+				 : op == OP_STOP ? "stop"
+						 : "status",
+				 status);
+	if (msg[0] != '0')
+		return core_fail(e, -EIO, "%s", msg[0] && msg[1] ? msg + 2 : "failed");
+	if (out && size) {
+		const char *text = msg[1] ? msg + 2 : "";
+		size_t n = strnlen(text, size - 1);
+		memcpy(out, text, n);
+		out[n] = '\0';
+	}
+	return 0;
+}
+
+int core_status(const struct core_user *u, enum core_state *ret_state, pid_t *ret_init, struct core_err *e)
+{
+	char lxcpath[512], out[64];
+	long pid;
+	struct stat st;
+	int r;
+
+	lxcpath_of(u->acct.name, lxcpath, sizeof(lxcpath));
+	*ret_state = CORE_STOPPED;
+	*ret_init = 0;
+	if (stat(lxcpath, &st) < 0)
+		return 0; /* never configured since boot: not running */
+	r = run_child(u, NULL, OP_STATUS, out, sizeof(out), e);
+	if (r < 0)
+		return r;
+	pid = strtol(out, NULL, 10);
+	if (pid > 0) {
+		*ret_state = CORE_RUNNING;
+		*ret_init = (pid_t)pid;
+	}
+	return 0;
+}
+
+/* RUN/lxc/<user>/<user>/{config,seccomp} (root's, readable), RUN/user/<user> (the user's). */
+static int write_config(const struct core_user *u, struct core_err *e)
+{
+	__do_close int lxc = -EBADF, mine = -EBADF, cdir = -EBADF, users = -EBADF, rt = -EBADF;
+	__do_free char *text = NULL;
+	char rootfs[512], seccomp[512], log[600], shown[512];
+	const char *name = u->acct.name;
+	struct lxcconf_in in;
+	int r;
+
+	lxc = run_dir_open("lxc", 0711, e);
+	if (lxc < 0)
+		return lxc;
+	mine = dir_ensure(lxc, name, 0755, 0, 0, "lxc path", e);
+	cdir = mine < 0 ? mine : dir_ensure(mine, name, 0755, 0, 0, "lxc container dir", e);
+	users = cdir < 0 ? cdir : run_dir_open("user", 0711, e);
+	snprintf(shown, sizeof(shown), "%s/user/%s", LXLOGIN_RUN_DIR, name);
+	rt = users < 0 ? users : dir_ensure(users, name, 0700, u->acct.uid, u->acct.gid, shown, e);
+	if (rt < 0)
+		return rt;
+	snprintf(rootfs, sizeof(rootfs), "%s/rootfs/%s", LXLOGIN_RUN_DIR, name);
+	snprintf(seccomp, sizeof(seccomp), "%s/lxc/%s/%s/seccomp", LXLOGIN_RUN_DIR, name, name);
+	snprintf(log, sizeof(log), "%s/lxc.log", shown);
+	in = (struct lxcconf_in){ name,	       u->acct.uid, u->acct.gid, u->acct.home, u->uids,	  u->gids,
+				  u->hostname, rootfs,	    seccomp,	 log,	       &u->policy };
+	r = lxcconf_render(&in, &text);
+	if (r < 0)
+		return core_fail(e, r, "cannot render the LXC config of %s (home %s must be a plain absolute path)",
+				 name, u->acct.home);
+	r = file_write_atomic(cdir, "seccomp", lxcconf_seccomp, strlen(lxcconf_seccomp), 0644, 0, 0);
+	if (r == 0)
+		r = file_write_atomic(cdir, "config", text, strlen(text), 0644, 0, 0);
+	if (r < 0)
+		return core_fail(e, r, "writing the LXC config of %s: %s", name, strerror(-r));
+	return 0;
+}
+
+static int image_check(const struct core_user *u, struct core_err *e, int *ret_root)
+{
+	__do_close int images = state_dir_open("images", 0755, e);
+	__do_close int image = -EBADF;
+	int root;
+
+	if (images < 0)
+		return images;
+	image = openat(images, u->policy.values.image, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	root = image < 0 ? -1 : openat(image, "rootfs", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (root < 0)
+		return core_fail(e, -ENOENT, "image '%s' is not installed (%s/images/%s/rootfs)",
+				 u->policy.values.image, LXLOGIN_STATE_DIR, u->policy.values.image);
+	*ret_root = root;
+	return 0;
+}
+
+/*
+ * Start the user's container, or do nothing if it runs. Root's steps, each
+ * idempotent so that a start killed anywhere is repaired by the next:
+ * layer (atomic), cgroup (limits rewritten before any delegation), config
+ * (atomic); then the child mounts the rootfs in a private namespace, enters
+ * the cgroup, drops to the user and starts the container through liblxc.
+ */
+int core_start(const struct core_user *u, struct core_err *e)
+{
+	__do_close int lock = -EBADF, image_root = -EBADF;
+	struct cgroup_layout layout = { 0 };
+	struct cgroup_limits lim;
+	enum core_state state;
+	struct sysinfo si;
+	pid_t init;
+	int r;
+
+	lock = lock_user(u->acct.name, u->policy.values.start_timeout_s, e);
+	if (lock < 0)
+		return lock;
+	TEST_PAUSE("locked");
+	r = core_status(u, &state, &init, e);
+	if (r < 0 || state == CORE_RUNNING)
+		return r;
+	r = image_check(u, e, &image_root);
+	if (r < 0)
+		return r;
+	r = layer_ensure(u, image_root, e);
+	TEST_PAUSE("layer");
+	if (r < 0)
+		return r;
+	r = cgroup_layout_open(&layout, e);
+	if (r < 0)
+		return r;
+	if (sysinfo(&si) < 0)
+		si.totalram = 0, si.mem_unit = 1;
+	cgroup_limits_from_policy(&u->policy.values, (uint64_t)si.totalram * si.mem_unit, &lim);
+	r = cgroup_user_setup(&layout, u->acct.name, u->acct.uid, u->acct.gid, &lim, e);
+	TEST_PAUSE("cgroup");
+	if (r == 0)
+		r = write_config(u, e);
+	TEST_PAUSE("config");
+	if (r == 0)
+		r = run_child(u, &layout, OP_START, NULL, 0, e);
+	if (r < 0 && cgroup_user_populated(&layout, u->acct.name) == 0) {
+		struct core_err ignored;
+		(void)cgroup_user_remove(&layout, u->acct.name, &ignored);
+	}
+	cgroup_layout_close(&layout);
+	return r;
+}
+
+/* Stop the container (its mounts go with its namespace) and remove its cgroup. The layer stays. */
+int core_stop(const struct core_user *u, struct core_err *e)
+{
+	__do_close int lock = -EBADF;
+	struct cgroup_layout layout = { 0 };
+	struct timespec step = { 0, 50 * 1000 * 1000 };
+	enum core_state state;
+	pid_t init;
+	int r;
+
+	lock = lock_user(u->acct.name, u->policy.values.start_timeout_s, e);
+	if (lock < 0)
+		return lock;
+	r = core_status(u, &state, &init, e);
+	if (r == 0 && state == CORE_RUNNING)
+		r = run_child(u, NULL, OP_STOP, NULL, 0, e);
+	if (r < 0)
+		return r;
+	r = cgroup_layout_open(&layout, e);
+	if (r < 0)
+		return r;
+	/* The monitor leaves a moment after the container, and the kernel frees an
+	 * emptied cgroup a moment after that (EBUSY meanwhile): retry, bounded. */
+	for (int i = 0; i < 200; i++) {
+		r = cgroup_user_populated(&layout, u->acct.name) > 0 ? -EBUSY
+								     : cgroup_user_remove(&layout, u->acct.name, e);
+		if (r != -EBUSY)
+			break;
+		nanosleep(&step, NULL);
+	}
+	if (r == -EBUSY)
+		core_fail(e, r, "the cgroup of %s still has processes after the container stopped", u->acct.name);
+	cgroup_layout_close(&layout);
+	return r;
+}

@@ -1,0 +1,128 @@
+/* lxcconf.c - the LXC config of a user's container, rendered from validated values only. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "core.h"
+
+/* LXC's own default denylist, as the container's seccomp policy. */
+const char lxcconf_seccomp[] = "2\n"
+			       "denylist\n"
+			       "reject_force_umount\n"
+			       "[all]\n"
+			       "kexec_load errno 1\n"
+			       "open_by_handle_at errno 1\n"
+			       "init_module errno 1\n"
+			       "finit_module errno 1\n"
+			       "delete_module errno 1\n";
+
+struct buf {
+	char *s;
+	size_t len, cap;
+	int err;
+};
+
+__attribute__((format(printf, 2, 3))) static void add(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->err)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->err = -EINVAL;
+			return;
+		}
+		if (b->s && b->len + (size_t)n < b->cap) {
+			b->len += (size_t)n;
+			return;
+		}
+		size_t cap = (b->cap + (size_t)n + 1) * 2;
+		char *grown = realloc(b->s, cap);
+		if (!grown) {
+			b->err = -ENOMEM;
+			return;
+		}
+		b->s = grown;
+		b->cap = cap;
+	}
+}
+
+/* A path for an fstab-style mount entry: absolute, [A-Za-z0-9._/-] only, no "..". */
+static bool plain_path(const char *s)
+{
+	if (s[0] != '/' || strstr(s, "/../"))
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '.' ||
+		      *s == '_' || *s == '/' || *s == '-'))
+			return false;
+	return true;
+}
+
+/* An idmap that maps the user's own uid (gid) through, and the rest of the container onto the range. */
+static void idmap(struct buf *b, char kind, unsigned own, struct idrange r)
+{
+	if (own == 0 || own >= r.count) {
+		add(b, "lxc.idmap = %c 0 %u %u\n", kind, r.start, r.count);
+		return;
+	}
+	add(b, "lxc.idmap = %c 0 %u %u\n", kind, r.start, own);
+	add(b, "lxc.idmap = %c %u %u 1\n", kind, own, own);
+	add(b, "lxc.idmap = %c %u %u %u\n", kind, own + 1, r.start + own + 1, r.count - own - 1);
+}
+
+/*
+ * The container's config. Everything here comes from validated data: names
+ * matched policy_name_valid(), numbers are numbers, paths are lxlogin's own
+ * plus a home directory of plain characters; the admin's lxc.*
+ * lines (validated by the policy parser, reserved keys refused) go last.
+ */
+int lxcconf_render(const struct lxcconf_in *in, char **ret_text)
+{
+	const struct policy_values *v = &in->policy->values;
+	struct buf b = { 0 };
+
+	size_t hl = in->home ? strlen(in->home) : 0;
+
+	if (!policy_name_valid(in->user) || !in->home || !plain_path(in->home) || hl < 2 ||
+	    (hl >= 3 && strcmp(in->home + hl - 3, "/..") == 0) || !plain_path(in->rootfs) || !plain_path(in->seccomp) ||
+	    !plain_path(in->log))
+		return -EINVAL;
+	add(&b, "# Made by lxlogin from the policy; rewritten at every start. Do not edit.\n");
+	add(&b, "lxc.uts.name = %s\n", in->hostname);
+	add(&b, "lxc.rootfs.path = dir:%s\n", in->rootfs);
+	idmap(&b, 'u', (unsigned)in->uid, in->uids);
+	idmap(&b, 'g', (unsigned)in->gid, in->gids);
+	add(&b, "lxc.net.0.type = empty\n");
+	add(&b, "lxc.autodev = 1\n");
+	add(&b, "lxc.mount.auto = proc:mixed sys:ro cgroup:mixed\n");
+	add(&b, "lxc.pty.max = 256\n");
+	add(&b, "lxc.tty.max = 0\n");
+	add(&b, "lxc.cap.drop = sys_module sys_time sys_rawio mac_admin mac_override\n");
+	add(&b, "lxc.seccomp.profile = %s\n", in->seccomp);
+	add(&b, "lxc.log.file = %s\n", in->log);
+	add(&b, "lxc.log.level = WARN\n");
+	add(&b, "lxc.environment = TERM=linux\n");
+	if (v->home == POLICY_HOME_HOST)
+		add(&b, "lxc.mount.entry = %s %s none bind,create=dir 0 0\n", in->home, in->home + 1);
+	if (v->nesting)
+		add(&b, "lxc.mount.auto = cgroup:rw:force\n");
+	if (in->policy->n_lxc)
+		add(&b, "# from the policy's lxc.* lines\n");
+	for (size_t i = 0; i < in->policy->n_lxc; i++)
+		add(&b, "%s = %s\n", in->policy->lxc[i].key, in->policy->lxc[i].value);
+	if (b.err) {
+		free(b.s);
+		return b.err;
+	}
+	*ret_text = b.s;
+	return 0;
+}

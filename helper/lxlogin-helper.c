@@ -1,0 +1,241 @@
+/* lxlogin-helper.c - setuid root: start, stop or show a contained user's own container. */
+
+/*
+ * Who holds what, step by step (read main() alongside):
+ *
+ *  1. Entry. Real uid = the caller, effective uid 0 from the setuid bit, all
+ *     capabilities. Anything else (not setuid root, argc 0, an argument over
+ *     4 KiB) is refused before argv is used.
+ *  2. Lock-down, as root: environment replaced by a fixed allowlist; fds
+ *     0-2 made valid (/dev/null), every other fd closed; umask 022; no core
+ *     dumps, not dumpable; every signal default and unblocked; rlimits reset
+ *     to sane values (they would pass into the container).
+ *  3. Identity: the user is the caller's real uid; only a real-uid-0 caller
+ *     (the PAM module, lxloginctl) may name another user. The name is
+ *     validated, then resolved through NSS and the policy (root-owned files).
+ *  4. Capabilities: permitted = effective = what the root steps use
+ *     (SYS_ADMIN for mounts and namespaces, CHOWN/FOWNER/DAC_* for lxlogin's
+ *     own directories and cgroups, SETUID/SETGID for the drop, KILL).
+ *  5. Root steps (core_start): layer, cgroup limits then delegation, config.
+ *     A child makes a private mount namespace, mounts the idmapped rootfs,
+ *     enters the user's cgroup, closes every fd but its result pipe, and
+ *     drops to the user: setgroups(0), setresgid, setresuid, verified, no
+ *     capability left. It is made dumpable again so that newuidmap can write
+ *     its children's maps; PR_SET_NO_NEW_PRIVS cannot be set, because liblxc
+ *     runs the setuid newuidmap/newgidmap as the user.
+ *  6. The child starts the container through liblxc as the user. The parent
+ *     (root) reads its one-line result, releases the lock, and drops to the
+ *     caller before writing anything to stdout/stderr.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "config.h"
+#include "core.h"
+#include "testhooks.h"
+
+#ifdef LXLOGIN_TEST_HOOKS
+char testhook_pause_at[64];
+#endif
+
+enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_NOT_CONTAINED = 3 };
+#define ARG_MAX_LEN 4096
+
+static const char usage[] = "usage: lxlogin-helper start|stop|status [USER]\n";
+
+static void die(int code, const char *msg)
+{
+	/* No stdio: the caller's fds may be anything; one write, no retry. */
+	if (msg) {
+		(void)!write(2, "lxlogin-helper: ", 16);
+		(void)!write(2, msg, strlen(msg));
+		(void)!write(2, "\n", 1);
+	}
+	_exit(code);
+}
+
+static void fds_sane(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) < 0) {
+			int n = open("/dev/null", O_RDWR);
+			if (n != fd)
+				die(EXIT_FAILED, NULL);
+		}
+	}
+	if (close_range(3, ~0U, 0) < 0)
+		die(EXIT_FAILED, "close_range failed");
+}
+
+static void signals_default(void)
+{
+	struct sigaction sa = { 0 };
+	sigset_t all;
+
+	sa.sa_handler = SIG_DFL;
+	for (int s = 1; s < NSIG; s++)
+		(void)sigaction(s, &sa, NULL);
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+}
+
+/* Reset rlimits the caller set (they would pass into the container); with no
+ * CAP_SYS_RESOURCE a hard limit cannot be raised: then refuse one that is too
+ * small to work with, before any state is made. */
+static void rlimits_sane(void)
+{
+	static const struct {
+		int res;
+		struct rlimit want;
+		rlim_t min;
+	} limits[] = {
+		{ RLIMIT_CORE, { 0, 0 }, 0 },
+		{ RLIMIT_FSIZE, { RLIM_INFINITY, RLIM_INFINITY }, 1 << 20 },
+		{ RLIMIT_AS, { RLIM_INFINITY, RLIM_INFINITY }, 1UL << 30 },
+		{ RLIMIT_DATA, { RLIM_INFINITY, RLIM_INFINITY }, 1UL << 30 },
+		{ RLIMIT_STACK, { 8 << 20, RLIM_INFINITY }, 1 << 20 },
+		{ RLIMIT_NOFILE, { 1024, 524288 }, 256 },
+		{ RLIMIT_NPROC, { RLIM_INFINITY, RLIM_INFINITY }, 64 },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(limits); i++) {
+		struct rlimit now, want = limits[i].want;
+		if (setrlimit(limits[i].res, &want) == 0)
+			continue;
+		if (getrlimit(limits[i].res, &now) < 0)
+			die(EXIT_FAILED, "cannot read resource limits");
+		want.rlim_max = now.rlim_max;
+		if (want.rlim_cur > now.rlim_max)
+			want.rlim_cur = now.rlim_max;
+		if (want.rlim_cur < limits[i].min || setrlimit(limits[i].res, &want) < 0)
+			die(EXIT_FAILED, "resource limits are too small to start a container (refused)");
+	}
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		die(EXIT_FAILED, "PR_SET_DUMPABLE failed");
+}
+
+static void caps_narrow(void)
+{
+	static const cap_value_t keep[] = { CAP_SYS_ADMIN,	 CAP_CHOWN,  CAP_FOWNER, CAP_DAC_OVERRIDE,
+					    CAP_DAC_READ_SEARCH, CAP_SETUID, CAP_SETGID, CAP_KILL };
+	cap_t caps = cap_init();
+	int ok = caps && cap_set_flag(caps, CAP_PERMITTED, ARRAY_SIZE(keep), keep, CAP_SET) == 0 &&
+		 cap_set_flag(caps, CAP_EFFECTIVE, ARRAY_SIZE(keep), keep, CAP_SET) == 0 && cap_set_proc(caps) == 0;
+	cap_t now = ok ? cap_get_proc() : NULL;
+
+	ok = ok && now && cap_compare(now, caps) == 0; /* read back */
+	cap_free(now);
+	cap_free(caps);
+	if (!ok)
+		die(EXIT_FAILED, "cannot narrow capabilities");
+}
+
+/* After the root work: become the caller (if not root) before any output. */
+static void become_caller(uid_t ruid, gid_t rgid)
+{
+	if (ruid != 0 && (setgroups(0, NULL) < 0 || setresgid(rgid, rgid, rgid) < 0 || setresuid(ruid, ruid, ruid) < 0))
+		die(EXIT_FAILED, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	struct core_err err = { "" };
+	struct core_user user;
+	const char *cmd, *name;
+	char own_name[POLICY_NAME_MAX + 1] = "";
+	uid_t ruid = getuid();
+	gid_t rgid = getgid();
+	int r, code;
+
+	/* 1. entry */
+	if (argc < 1 || !argv[0] || !argv[0][0])
+		die(EXIT_USAGE, NULL);
+	for (int i = 0; i < argc; i++)
+		if (strnlen(argv[i], ARG_MAX_LEN + 1) > ARG_MAX_LEN)
+			die(EXIT_USAGE, "argument too long");
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		fds_sane();
+		(void)!write(1, "lxlogin-helper " LXLOGIN_VERSION "\n", sizeof("lxlogin-helper " LXLOGIN_VERSION));
+		_exit(EXIT_OK);
+	}
+	if (geteuid() != 0)
+		die(EXIT_FAILED, "not installed setuid root (refused)");
+
+		/* 2. lock-down */
+#ifdef LXLOGIN_TEST_HOOKS
+	{
+		const char *p = getenv("LXLOGIN_TEST_PAUSE");
+		snprintf(testhook_pause_at, sizeof(testhook_pause_at), "%s", p ? p : "");
+	}
+#endif
+	if (clearenv() != 0 || setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1) < 0 || setenv("LANG", "C", 1) < 0)
+		die(EXIT_FAILED, "cannot reset the environment");
+	fds_sane();
+	umask(022);
+	signals_default();
+	rlimits_sane();
+
+	/* 3. identity */
+	if (argc < 2 || argc > 3)
+		die(EXIT_USAGE, usage);
+	cmd = argv[1];
+	if (strcmp(cmd, "start") != 0 && strcmp(cmd, "stop") != 0 && strcmp(cmd, "status") != 0)
+		die(EXIT_USAGE, usage);
+	if (ruid == 0) {
+		if (argc != 3)
+			die(EXIT_USAGE, "root must name the user");
+		name = argv[2];
+	} else {
+		struct passwd *pw = getpwuid(ruid);
+		if (!pw || strlen(pw->pw_name) > POLICY_NAME_MAX)
+			die(EXIT_FAILED, "the calling user is not in the user database");
+		snprintf(own_name, sizeof(own_name), "%s", pw->pw_name);
+		if (argc == 3 && strcmp(argv[2], own_name) != 0)
+			die(EXIT_FAILED, "only root may act on another user's container (refused)");
+		name = own_name;
+	}
+	if (!policy_name_valid(name))
+		die(EXIT_FAILED, "not a user name lxlogin accepts (refused)");
+
+	/* 4. capabilities */
+	caps_narrow();
+
+	/* 5-6. the work */
+	r = core_user_load(name, &user, &err);
+	if (r < 0) {
+		become_caller(ruid, rgid);
+		die(r == -ENOENT && strstr(err.msg, "is not contained") ? EXIT_NOT_CONTAINED : EXIT_FAILED, err.msg);
+	}
+	if (strcmp(cmd, "start") == 0) {
+		r = core_start(&user, &err);
+	} else if (strcmp(cmd, "stop") == 0) {
+		r = core_stop(&user, &err);
+	} else {
+		enum core_state state;
+		pid_t init;
+		r = core_status(&user, &state, &init, &err);
+		if (r == 0)
+			snprintf(err.msg, sizeof(err.msg), state == CORE_RUNNING ? "running %d" : "stopped", (int)init);
+	}
+	core_user_free(&user);
+	become_caller(ruid, rgid);
+	code = r < 0 ? EXIT_FAILED : EXIT_OK;
+	if (r == 0 && strcmp(cmd, "status") == 0) {
+		(void)!write(1, err.msg, strlen(err.msg));
+		(void)!write(1, "\n", 1);
+		_exit(code);
+	}
+	die(code, r < 0 ? err.msg : NULL);
+}

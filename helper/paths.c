@@ -1,0 +1,143 @@
+/* paths.c - lxlogin's own directories and files, made and reached by fd, never by re-resolving a path. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "config.h"
+#include "core.h"
+
+static int root_sub_open(const char *root, mode_t root_mode, const char *sub, mode_t mode, struct core_err *e)
+{
+	struct policy_diag diag = { 0 };
+	__do_close int fd = trusted_dir_open(root, root_mode, &diag);
+	int r;
+
+	if (fd < 0) {
+		r = core_fail(e, fd, "%s", diag.n_msgs ? diag.msgs[0] : root);
+		policy_diag_free(&diag);
+		return r;
+	}
+	policy_diag_free(&diag);
+	if (!sub)
+		return move_fd(fd);
+	return dir_ensure(fd, sub, mode, 0, 0, sub, e);
+}
+
+/* LXLOGIN_STATE_DIR (root 0755) or a root-owned directory in it. */
+int state_dir_open(const char *sub, mode_t mode, struct core_err *e)
+{
+	return root_sub_open(LXLOGIN_STATE_DIR, 0755, sub, mode, e);
+}
+
+/* LXLOGIN_RUN_DIR (root 0711: others may pass, not list) or a directory in it. */
+int run_dir_open(const char *sub, mode_t mode, struct core_err *e)
+{
+	return root_sub_open(LXLOGIN_RUN_DIR, 0711, sub, mode, e);
+}
+
+/*
+ * parent/name as a directory owned by uid:gid with exactly mode: made if
+ * missing (the parent is root's alone, so nobody can race us between mkdir and
+ * chown); if present it must already be a directory with that owner and no
+ * write bits beyond mode. Returns an O_PATH fd.
+ */
+int dir_ensure(int parent, const char *name, mode_t mode, uid_t uid, gid_t gid, const char *shown, struct core_err *e)
+{
+	__do_close int fd = -EBADF;
+	struct stat st;
+
+	if (mkdirat(parent, name, 0700) == 0) {
+		if (fchownat(parent, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 || fchmodat(parent, name, mode, 0) < 0)
+			return core_fail(e, -errno, "%s: %s", shown, strerror(errno));
+	} else if (errno != EEXIST) {
+		return core_fail(e, -errno, "%s: mkdir: %s", shown, strerror(errno));
+	}
+	fd = openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return core_fail(e, -errno, "%s: %s", shown, strerror(errno));
+	if (fstat(fd, &st) < 0)
+		return core_fail(e, -errno, "%s: %s", shown, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return core_fail(e, -ENOTDIR, "%s: exists and is not a directory (refused)", shown);
+	if (st.st_uid != uid || st.st_gid != gid)
+		return core_fail(e, -EPERM, "%s: owned by %u:%u, expected %u:%u (refused)", shown, (unsigned)st.st_uid,
+				 (unsigned)st.st_gid, (unsigned)uid, (unsigned)gid);
+	if ((st.st_mode & 0022) & ~mode)
+		return core_fail(e, -EPERM, "%s: writable by others (refused)", shown);
+	return move_fd(fd);
+}
+
+/* Replace dirfd/name with data: temp file, fsync, rename, fsync dir. Never a torn file. */
+int file_write_atomic(int dirfd, const char *name, const char *data, size_t len, mode_t mode, uid_t uid, gid_t gid)
+{
+	__do_close int fd = -EBADF, dir = -EBADF;
+	char tmp[256];
+	size_t done = 0;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), ".%s.tmp", name) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	(void)unlinkat(dirfd, tmp, 0); /* a leftover of a crash */
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	while (done < len) {
+		ssize_t n = write(fd, data + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail;
+		done += (size_t)n;
+	}
+	if (fchown(fd, uid, gid) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0)
+		goto fail;
+	if (renameat(dirfd, tmp, dirfd, name) < 0)
+		goto fail;
+	dir = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0 || fsync(dir) < 0)
+		return -errno;
+	return 0;
+fail:;
+	int r = -errno;
+	(void)unlinkat(dirfd, tmp, 0);
+	return r;
+}
+
+/*
+ * Remove parent/name and everything below it, never following a link.
+ * Only for trees that no user or container has ever been able to write.
+ */
+int tree_remove(int parent, const char *name, unsigned depth)
+{
+	__do_close int fd = -EBADF;
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
+	if (unlinkat(parent, name, 0) == 0 || errno == ENOENT)
+		return 0;
+	if (errno != EISDIR && errno != EPERM)
+		return -errno;
+	if (depth == 0)
+		return -ELOOP;
+	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d)
+		return -errno;
+	fd = -EBADF;
+	while (r == 0 && (de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		r = tree_remove(dirfd(d), de->d_name, depth - 1);
+	}
+	closedir(d);
+	if (r == 0 && unlinkat(parent, name, AT_REMOVEDIR) < 0)
+		r = -errno;
+	return r;
+}
