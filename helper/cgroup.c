@@ -169,7 +169,7 @@ int cgroup_limits_from_policy(const struct policy_values *v, uint64_t host_memor
 		if (lims[i]->kind == POLICY_LIMIT_UNLIMITED)
 			*outs[i] = UNLIMITED;
 		else if (lims[i]->kind == POLICY_LIMIT_PERCENT)
-			*outs[i] = host_memory / 100 * lims[i]->value;
+			*outs[i] = host_memory / 100 * lims[i]->value + host_memory % 100 * lims[i]->value / 100;
 		else
 			*outs[i] = lims[i]->value;
 	}

@@ -11,6 +11,7 @@
 
 #include "cleanup.h"
 #include "core.h"
+#include "testhooks.h"
 
 #define IMAGE_FILE_MAX (1 << 20)
 
@@ -160,6 +161,7 @@ int layer_ensure(const struct core_user *u, int image_root, struct core_err *e)
 	r = write_identity(u, image_root, fresh, e);
 	if (r < 0)
 		return r;
+	TEST_PAUSE("identity");
 	if (renameat(layer, "upper.new", layer, "upper") < 0)
 		return core_fail(e, -errno, "layer of %s: rename: %s", name, strerror(errno));
 	return 0;

@@ -7,6 +7,7 @@
 
 #include "cleanup.h"
 #include "config.h"
+#include "core.h"
 #include "policy.h"
 
 /* Exit codes, as lxloginctl(8) documents them. */
@@ -18,6 +19,8 @@ enum {
 
 static const char usage[] = "Usage: lxloginctl [--config-dir DIR] policy check\n"
 			    "       lxloginctl [--config-dir DIR] policy show USER\n"
+			    "       lxloginctl start|stop|status USER\n"
+			    "       lxloginctl subid assign USER\n"
 			    "       lxloginctl --help | --version\n"
 			    "\n"
 			    "  policy check       validate every policy file; print each problem as\n"
@@ -25,6 +28,10 @@ static const char usage[] = "Usage: lxloginctl [--config-dir DIR] policy check\n
 			    "  policy show USER   whether USER is contained, exempt or refused, and why;\n"
 			    "                     for a contained user every effective value with its\n"
 			    "                     source file:line (or default)\n"
+			    "  start USER         start USER's container (nothing if it runs)\n"
+			    "  stop USER          stop it, remove its cgroup; the user's layer stays\n"
+			    "  status USER        'running PID' or 'stopped'\n"
+			    "  subid assign USER  give USER a free subordinate uid/gid range (usermod)\n"
 			    "  --config-dir DIR   use the policy in DIR instead of " LXLOGIN_CONFIG_DIR "\n"
 			    "\n"
 			    "Exit status: 0 success, 1 policy problems (or USER would be refused),\n"
@@ -123,6 +130,57 @@ static int policy_show_cmd(const char *dir, const char *user)
 	return r;
 }
 
+/* start/stop/status through the same core as the setuid helper (lxloginctl runs as root). */
+static int container_cmd(const char *cmd, const char *name)
+{
+	struct core_err err = { "" };
+	struct core_user user;
+	enum core_state state;
+	pid_t init;
+	int r;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "lxloginctl: %s: must be run as root\n", cmd);
+		return EXIT_USAGE;
+	}
+	r = core_user_load(name, &user, &err);
+	if (r < 0) {
+		fprintf(stderr, "lxloginctl: %s\n", err.msg);
+		return EXIT_PROBLEMS;
+	}
+	if (strcmp(cmd, "start") == 0) {
+		r = core_start(&user, &err);
+	} else if (strcmp(cmd, "stop") == 0) {
+		r = core_stop(&user, &err);
+	} else {
+		r = core_status(&user, &state, &init, &err);
+		if (r == 0)
+			state == CORE_RUNNING ? printf("running %d\n", (int)init) : printf("stopped\n");
+	}
+	core_user_free(&user);
+	if (r < 0) {
+		fprintf(stderr, "lxloginctl: %s %s: %s\n", cmd, name, err.msg);
+		return EXIT_PROBLEMS;
+	}
+	return EXIT_OK;
+}
+
+static int subid_assign_cmd(const char *name)
+{
+	struct core_err err = { "" };
+	int r = subid_assign(name, &err);
+
+	if (r == -EEXIST) {
+		printf("%s\n", err.msg);
+		return EXIT_OK;
+	}
+	if (r < 0) {
+		fprintf(stderr, "lxloginctl: subid assign: %s\n", err.msg);
+		return EXIT_PROBLEMS;
+	}
+	return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -165,6 +223,11 @@ int main(int argc, char **argv)
 		return policy_check_cmd(dir);
 	if (argc == 3 && strcmp(argv[0], "policy") == 0 && strcmp(argv[1], "show") == 0)
 		return policy_show_cmd(dir, argv[2]);
+	if (argc == 2 &&
+	    (strcmp(argv[0], "start") == 0 || strcmp(argv[0], "stop") == 0 || strcmp(argv[0], "status") == 0))
+		return container_cmd(argv[0], argv[1]);
+	if (argc == 3 && strcmp(argv[0], "subid") == 0 && strcmp(argv[1], "assign") == 0)
+		return subid_assign_cmd(argv[2]);
 	fputs(usage, stderr);
 	return EXIT_USAGE;
 }

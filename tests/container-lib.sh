@@ -1,0 +1,92 @@
+# container-lib.sh - a test instance of lxlogin: policy, busybox images, setuid helpers, lxt-* users.
+# Sourced after lib.sh. Everything it makes lives under the build's test paths and is removed by ct_cleanup.
+[ "$(id -u)" = 0 ] || skip "needs root (users, cgroups, mounts, a setuid helper)"
+: "${LXT_CONFIG_DIR:?}" "${LXT_STATE_DIR:?}" "${LXT_RUN_DIR:?}" "${LXT_CGROUP:?}"
+case "$LXT_CONFIG_DIR$LXT_STATE_DIR$LXT_RUN_DIR$LXT_CGROUP" in
+*lxlogin-test*) ;;
+*) skip "this build uses the host's real lxlogin paths; configure with test paths as scripts/check does" ;;
+esac
+command -v newuidmap >/dev/null || skip "newuidmap is missing (package uidmap)"
+command -v lxc-attach >/dev/null || skip "lxc-attach is missing (package lxc)"
+[ -x /bin/busybox ] || skip "busybox-static is missing"
+
+BIN=$LXT_STATE_DIR/bin # a suid-capable place (/run may be nosuid)
+HELPER=$BIN/lxlogin-helper
+HOOKED=$BIN/lxlogin-helper-testhooks
+CT_USERS=()
+
+ct_setup() {
+	ct_cleanup_quiet
+	mkdir -p "$LXT_CONFIG_DIR/users.d" "$LXT_CONFIG_DIR/groups.d" "$LXT_STATE_DIR/images" "$BIN"
+	chmod 755 "$LXT_STATE_DIR" "$LXT_STATE_DIR/images" "$BIN"
+	printf 'image = busybox\nmemory = 256M\npids = 200\nstart_timeout = 60s\n' > "$LXT_CONFIG_DIR/lxlogin.conf"
+	chmod -R go-w "$(dirname "$LXT_CONFIG_DIR")"
+	"$SRC/tests/mkimage-busybox.sh" "$LXT_STATE_DIR/images/busybox" >/dev/null
+	install -m 4755 -o root -g root "$BUILD/lxlogin-helper" "$HELPER"
+	install -m 4755 -o root -g root "$BUILD/lxlogin-helper-testhooks" "$HOOKED"
+}
+
+# ct_user NAME [POLICY LINES...]: a test user with a home, subordinate ids, and a users.d file
+ct_user() {
+	local u=$1; shift
+	userdel -r "$u" >/dev/null 2>&1
+	useradd -m -s /bin/sh "$u" || return 1
+	CT_USERS+=("$u")
+	"$BUILD/lxloginctl" subid assign "$u" >/dev/null 2>&1
+	printf '%s\n' "$@" > "$LXT_CONFIG_DIR/users.d/$u.conf"
+	chmod 644 "$LXT_CONFIG_DIR/users.d/$u.conf"
+}
+
+uid_of() { id -u "$1"; }
+gid_of() { id -g "$1"; }
+subuid_of() { awk -F: -v u="$1" '$1 == u { print $2; exit }' /etc/subuid; }
+
+# as_user USER CMD...: run CMD as USER (real and effective), no supplementary groups, clean env
+as_user() {
+	local u=$1; shift
+	setpriv --reuid "$(uid_of "$u")" --regid "$(gid_of "$u")" --clear-groups -- env -i PATH=/usr/bin:/bin "$@"
+}
+
+# in_ct USER [--root] CMD: run a shell command inside USER's container, attaching as the user
+# from inside the user's cgroup (as the PAM session will be), as the user or as root inside.
+in_ct() {
+	local u=$1; shift
+	local ids=(--uid "$(uid_of "$u")" --gid "$(gid_of "$u")")
+	if [ "$1" = --root ]; then ids=(); shift; fi
+	(
+		for d in /sys/fs/cgroup/*/"$LXT_CGROUP/$u"; do echo "$BASHPID" > "$d/cgroup.procs"; done
+		exec setpriv --reuid "$(uid_of "$u")" --regid "$(gid_of "$u")" --clear-groups -- \
+			env -i PATH=/usr/bin:/bin XDG_RUNTIME_DIR="$LXT_RUN_DIR/user/$u" HOME="$LXT_RUN_DIR/user/$u" \
+			lxc-attach -P "$LXT_RUN_DIR/lxc/$u" -n "$u" "${ids[@]}" -- /bin/sh -c "$1"
+	)
+}
+
+init_pid_of() { "$HELPER" status "$1" 2>/dev/null | awk '$1 == "running" { print $2 }'; }
+
+# host_mounts_of_instance: mount lines of the test instance in every live process's namespace
+host_mounts_of_instance() { cat /proc/[0-9]*/mountinfo 2>/dev/null | grep -F "$LXT_RUN_DIR" | sort -u; }
+
+cgroup_dirs_of() { ls -d /sys/fs/cgroup/*/"$LXT_CGROUP/$1" 2>/dev/null; }
+
+# Kill what our containers left (by pid, from our own cgroups only), then remove everything we made.
+ct_cleanup_quiet() {
+	local u
+	for u in "${CT_USERS[@]}"; do [ -x "$HELPER" ] && "$HELPER" stop "$u" >/dev/null 2>&1; done
+	for f in /sys/fs/cgroup/*/"$LXT_CGROUP"; do
+		[ -d "$f" ] || continue
+		find "$f" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u | while read -r pid; do
+			kill -9 "$pid" 2>/dev/null
+		done
+	done
+	sleep 0.2
+	for f in /sys/fs/cgroup/*/"$LXT_CGROUP"; do
+		[ -d "$f" ] && find "$f" -depth -type d -exec rmdir {} + 2>/dev/null
+	done
+	for u in "${CT_USERS[@]}"; do userdel -r "$u" >/dev/null 2>&1; done
+	for f in "$LXT_STATE_DIR" "$(dirname "$LXT_RUN_DIR")" "$(dirname "$LXT_CONFIG_DIR")"; do
+		case "$f" in */lxlogin-test*) rm -rf "$f" ;; esac # never anything but the test instance
+	done
+	return 0
+}
+ct_cleanup() { ct_cleanup_quiet; }
+trap ct_cleanup EXIT

@@ -1,0 +1,179 @@
+#!/bin/bash
+# container.sh - the container core with real liblxc, cgroups and idmapped mounts (issue 4's acceptance).
+. "$(dirname "$0")/../lib.sh"
+. "$SRC/tests/container-lib.sh"
+ct_setup
+
+ct_user lxt-a "hostname = %u-box" "pids = 40"
+ct_user lxt-b "memory = 64M"
+ct_user lxt-c
+IMG=$LXT_STATE_DIR/images/busybox/rootfs
+image_sum() { (cd "$IMG" && find . -printf '%p %m %u %g %s %T@ %y\n' | sort && find . -type f -exec sha256sum {} + | sort) | sha256sum; }
+SUM_BEFORE=$(image_sum)
+
+# --- two users side by side
+expect_rc "start lxt-a" 0 "$HELPER" start lxt-a
+expect_rc "start lxt-b" 0 "$HELPER" start lxt-b
+for u in lxt-a lxt-b; do
+	pid=$(init_pid_of "$u")
+	[ -n "$pid" ] && pass "$u: status names the init pid" || fail "$u: status shows no init"
+	owner=$(stat -c %u "/proc/$pid" 2>/dev/null)
+	[ "$owner" = "$(subuid_of "$u")" ] && pass "$u: host sees init as the first id of $u's range ($owner)" ||
+		fail "$u: init runs as host uid '$owner', want $(subuid_of "$u")"
+	run cat "/proc/$pid/uid_map"
+	expect_match "$u: uid_map maps container root onto the range" "^ +0 +$(subuid_of "$u") +$(uid_of "$u")$"
+	expect_match "$u: uid_map maps the user's own uid through" "^ +$(uid_of "$u") +$(uid_of "$u") +1$"
+	expect_no_match "$u: nothing maps to host root" "^ +[0-9]+ +0 +"
+done
+[ "$(subuid_of lxt-a)" != "$(subuid_of lxt-b)" ] && pass "the two users have different ranges" || fail "shared range"
+run in_ct lxt-a hostname
+expect_line "hostname from lxt-a's policy" "lxt-a-box"
+run in_ct lxt-b hostname
+expect_line "default hostname for lxt-b" "lxt-b"
+in_ct lxt-a 'sleep 300 >/dev/null 2>&1 & echo a > /tmp/only-in-a'
+run in_ct lxt-a 'ps -o comm | grep -c "^sleep"'
+expect_line "lxt-a sees its own process" "1"
+run in_ct lxt-b 'ps -o comm | grep -c "^sleep"; ls /tmp/only-in-a'
+expect_line "lxt-b does not see lxt-a's process" "0"
+expect_match "lxt-b does not see lxt-a's files" "No such file"
+
+# --- identity inside
+run in_ct lxt-a 'id -un; id -u; echo $HOME; cd && pwd'
+expect_line "same name inside" "lxt-a"
+expect_line "same uid inside" "$(uid_of lxt-a)"
+in_ct lxt-a 'echo hello > /home/lxt-a/written-inside'
+[ "$(stat -c %U:%G /home/lxt-a/written-inside 2>/dev/null)" = "lxt-a:lxt-a" ] &&
+	pass "a home file written inside is the user's on the host" || fail "home file owner: $(stat -c %U:%G /home/lxt-a/written-inside 2>&1)"
+in_ct lxt-a --root 'touch /etc/made-by-root; echo tamper >> /etc/inittab; chmod 777 /bin; chown 5:5 /etc/passwd; touch -d 2001-01-01 /bin/busybox; rm -f /bin/ls; mkdir /new-dir'
+UP=$LXT_STATE_DIR/users/lxt-a/upper
+[ "$(stat -c %u:%g "$UP/etc/made-by-root" 2>/dev/null)" = "$(subuid_of lxt-a):$(awk -F: '$1=="lxt-a"{print $2}' /etc/subgid)" ] &&
+	pass "a file made by root inside lands in the layer owned by the range's root" ||
+	fail "owner of made-by-root: $(stat -c %u:%g "$UP/etc/made-by-root" 2>&1)"
+# overlayfs makes whiteouts (char 0:0, unopenable) as the mounter: the only root-owned entries allowed
+[ "$(find "$UP" -uid 0 ! -type c | wc -l)" = 0 ] && pass "nothing in the layer belongs to host root" || fail "host-root files in the layer" "$(find "$UP" -uid 0 ! -type c)"
+[ "$(stat -c %t:%T "$UP/bin/ls" 2>/dev/null)" = 0:0 ] && pass "a removal is a whiteout in the layer" || fail "no whiteout for /bin/ls"
+[ "$(image_sum)" = "$SUM_BEFORE" ] && pass "the base image is unchanged after root inside wrote, chmodded, chowned, removed" ||
+	fail "the base image changed"
+run in_ct lxt-a 'ls /new-dir && echo present'
+expect_line "the container sees its own change" "present"
+
+# --- limits
+in_ct lxt-a 'for i in $(seq 60); do sleep 30 >/dev/null 2>&1 & done 2>/dev/null' >/dev/null 2>&1
+sleepers=$(for p in $(cat /sys/fs/cgroup/pids/"$LXT_CGROUP"/lxt-a/lxc.payload.lxt-a/cgroup.procs); do cat "/proc/$p/comm"; done 2>/dev/null | grep -c '^sleep$')
+cur=$(cat /sys/fs/cgroup/pids/"$LXT_CGROUP"/lxt-a/pids.current)
+max=$(cat /sys/fs/cgroup/pids/"$LXT_CGROUP"/lxt-a/pids.max)
+[ "$max" = 40 ] && pass "pids.max is the policy's 40" || fail "pids.max is $max"
+[ "$cur" -le 40 ] && pass "a fork loop inside stops at pids ($cur of 40)" || fail "pids.current $cur > 40"
+[ "${sleepers:-60}" -lt 60 ] && pass "forks were refused at the limit ($sleepers of 60 started)" || fail "all 60 forks succeeded"
+sh -c 'true' && pass "the host still forks" || fail "the host cannot fork"
+# end the sleepers: our own container's processes, by pid, from its cgroup (init excluded)
+init_a=$(init_pid_of lxt-a)
+for p in $(cat /sys/fs/cgroup/pids/"$LXT_CGROUP"/lxt-a/lxc.payload.lxt-a/cgroup.procs); do
+	[ "$p" != "$init_a" ] && kill -9 "$p" 2>/dev/null
+done
+oom_kills() { find /sys/fs/cgroup/memory/"$LXT_CGROUP/$1" \( -name memory.oom_control -o -name memory.events \) -exec awk '$1 == "oom_kill" { n += $2 } END { print n + 0 }' {} + | awk '{ n += $1 } END { print n + 0 }'; }
+run in_ct lxt-b 'dd if=/dev/zero of=/dev/null bs=200M count=1 2>/dev/null; echo "rc=$?"'
+expect_line "a 200M allocation under a 64M limit is killed" "rc=137"
+[ "$(oom_kills lxt-b)" -ge 1 ] && pass "the OOM kill happened inside lxt-b's cgroup" || fail "no OOM kill recorded for lxt-b"
+[ "$(cat /sys/fs/cgroup/memory/"$LXT_CGROUP"/lxt-b/memory.limit_in_bytes)" = 67108864 ] && pass "memory limit is the policy's 64M" || fail "memory limit"
+[ "$(cat /sys/fs/cgroup/memory/"$LXT_CGROUP"/lxt-b/memory.max_usage_in_bytes)" -le 67108864 ] && pass "usage never passed the limit" || fail "usage above the limit"
+[ "$(oom_kills lxt-a)" = 0 ] && pass "no OOM kill in lxt-a" || fail "lxt-a had an OOM kill"
+[ -n "$(init_pid_of lxt-b)" ] && pass "lxt-b's container survives its OOM" || fail "lxt-b's container died"
+[ -n "$(init_pid_of lxt-a)" ] && pass "lxt-a is unaffected" || fail "lxt-a's container died"
+
+# SECURITY.md cases 33 and 35: limit files stay root's; no writing into others' cgroups.
+CG=/sys/fs/cgroup
+for f in pids/"$LXT_CGROUP"/lxt-a/pids.max memory/"$LXT_CGROUP"/lxt-a/memory.limit_in_bytes \
+	memory/"$LXT_CGROUP"/lxt-a/memory.memsw.limit_in_bytes cpu/"$LXT_CGROUP"/lxt-a/cpu.cfs_quota_us \
+	devices/"$LXT_CGROUP"/lxt-a/devices.allow pids/"$LXT_CGROUP"/lxt-a/notify_on_release; do
+	[ -e "$CG/$f" ] || continue
+	as_user lxt-a sh -c "echo 99999999999 > $CG/$f" 2>/dev/null && fail "lxt-a wrote $f" || pass "lxt-a cannot write $f"
+done
+as_user lxt-a sh -c "echo \$\$ > $CG/pids/$LXT_CGROUP/lxt-a/cgroup.procs" && pass "lxt-a may move itself within its own cgroup" || fail "delegation of cgroup.procs"
+for t in "pids/$LXT_CGROUP/lxt-b" "pids/$LXT_CGROUP" pids; do
+	as_user lxt-a sh -c "echo \$\$ > $CG/$t/cgroup.procs" 2>/dev/null && fail "lxt-a joined $t" || pass "lxt-a cannot join $t"
+done
+[ ! -e "$CG/pids/$LXT_CGROUP/lxt-a/release_agent" ] && [ "$(stat -c %u "$CG/pids/release_agent")" = 0 ] &&
+	pass "release_agent is never delegated" || fail "release_agent reachable"
+
+# --- the helper run by users
+expect_rc "a user may not start another's container" 1 as_user lxt-a "$HELPER" start lxt-b
+expect_match "and is told why" "only root may act on another user's container"
+for other in root 0 1001 ../lxt-b; do
+	expect_rc "a user naming '$other' is refused" 1 as_user lxt-a "$HELPER" stop "$other"
+done
+expect_rc "a user stops their own container" 0 as_user lxt-a "$HELPER" stop
+expect_rc "... and starts it again" 0 as_user lxt-a "$HELPER" start
+run as_user lxt-a "$HELPER" status
+expect_match "... and sees it running" "^running [0-9]+$"
+ct_user lxt-n
+rm -f "$LXT_CONFIG_DIR/users.d/lxt-n.conf"
+expect_rc "an uncontained user is told so (exit 3)" 3 as_user lxt-n "$HELPER" start
+expect_match "... with the reason" "lxt-n is not contained"
+
+# --- 10 parallel starts of one user
+"$HELPER" stop lxt-c >/dev/null 2>&1
+rcs=$(for i in $(seq 10); do ("$HELPER" start lxt-c >/dev/null 2>&1; echo $?) & done; wait)
+[ "$(echo $rcs | tr ' ' '\n' | grep -c '^0$')" = 10 ] && pass "10 parallel starts all succeed" || fail "parallel start exits: $rcs"
+mons=$(ps -u lxt-c -o args= | grep -c '^\[lxc monitor\]')
+[ "$mons" = 1 ] && pass "exactly one container for lxt-c" || fail "$mons lxc monitors for lxt-c"
+inits=$(cat "$CG/pids/$LXT_CGROUP/lxt-c/lxc.payload.lxt-c/cgroup.procs" | wc -l)
+[ "$inits" = 1 ] && pass "exactly one init for lxt-c" || fail "$inits processes in lxt-c's payload"
+
+# --- kill -9 at every step of a start: the next start repairs, and stop leaves nothing
+for step in locked identity layer cgroup config mounted entered dropped; do
+	"$HELPER" stop lxt-c >/dev/null 2>&1
+	[ "$step" = identity ] && rm -rf "$LXT_STATE_DIR/users/lxt-c" # a first start, so the layer is made
+	setsid env LXLOGIN_TEST_PAUSE="$step" "$HOOKED" start lxt-c >/dev/null 2>&1 &
+	sid=$!
+	stopped=""
+	for i in $(seq 300); do
+		for p in $(pgrep -s "$sid"); do [ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" = T ] && stopped=$p; done
+		[ -n "$stopped" ] && break
+		sleep 0.1
+	done
+	[ -n "$stopped" ] && pass "paused at '$step'" || fail "never reached '$step'"
+	kill -9 -- "-$sid" 2>/dev/null
+	wait "$sid" 2>/dev/null
+	expect_rc "start after kill -9 at '$step' succeeds" 0 "$HELPER" start lxt-c
+	run in_ct lxt-c 'id -un'
+	expect_line "the repaired container works ($step)" "lxt-c"
+	expect_rc "stop after '$step'" 0 "$HELPER" stop lxt-c
+	left=$(host_mounts_of_instance | grep -F "/lxt-c ")
+	[ -z "$left" ] && pass "no mount of lxt-c left after '$step'" || fail "mounts left after '$step'" "$left"
+	[ -z "$(cgroup_dirs_of lxt-c)" ] && pass "no cgroup of lxt-c left after '$step'" || fail "cgroups left after '$step'" "$(cgroup_dirs_of lxt-c)"
+	[ ! -e "$LXT_STATE_DIR/users/lxt-c/upper.new" ] && pass "no half-made layer after '$step'" || fail "upper.new left"
+done
+[ -d "$LXT_STATE_DIR/users/lxt-c/upper" ] && pass "stop keeps the user's layer" || fail "layer gone after stop"
+
+# --- first-login cost does not grow with the image: the same work for 10 and 10,000 files
+"$SRC/tests/mkimage-busybox.sh" "$LXT_STATE_DIR/images/small" 10 >/dev/null
+"$SRC/tests/mkimage-busybox.sh" "$LXT_STATE_DIR/images/large" 10000 >/dev/null
+ct_user lxt-s "image = small"
+ct_user lxt-l "image = large"
+expect_rc "first start on a 10-file image" 0 "$HELPER" start lxt-s
+expect_rc "first start on a 10,000-file image" 0 "$HELPER" start lxt-l
+layer_list() { (cd "$LXT_STATE_DIR/users/$1/upper" && find . -printf '%P %m %y\n' | sed "s/$1/USER/g" | sort); }
+small=$(layer_list lxt-s)
+large=$(layer_list lxt-l)
+[ "$small" = "$large" ] && pass "both new layers hold the same entries ($(echo "$small" | wc -l)), whatever the image size" ||
+	fail "layers differ" "$(diff <(echo "$small") <(echo "$large"))"
+[ "$(echo "$small" | wc -l)" -le 8 ] && pass "a new layer holds only the identity files" || fail "new layer: $small"
+run in_ct lxt-l 'ls /usr/share/filler | wc -l'
+expect_line "the large image is all there inside" "10000"
+
+# --- stop removes cgroups and mounts, keeps the layer
+for u in lxt-a lxt-b lxt-s lxt-l; do expect_rc "stop $u" 0 "$HELPER" stop "$u"; done
+[ -z "$(host_mounts_of_instance)" ] && pass "no lxlogin mount remains" || fail "mounts remain" "$(host_mounts_of_instance)"
+left=$(ls -d /sys/fs/cgroup/*/"$LXT_CGROUP"/lxt-* 2>/dev/null)
+[ -z "$left" ] && pass "no user cgroup remains" || fail "cgroups remain" "$left"
+expect_rc "start again after stop" 0 "$HELPER" start lxt-a
+run in_ct lxt-a 'cat /home/lxt-a/written-inside; ls /new-dir >/dev/null && echo kept'
+expect_line "the layer survived stop and start" "kept"
+expect_rc "lxloginctl status" 0 "$BUILD/lxloginctl" status lxt-a
+expect_match "lxloginctl status says running" "^running [0-9]+$"
+expect_rc "lxloginctl stop" 0 "$BUILD/lxloginctl" stop lxt-a
+expect_rc "lxloginctl start" 0 "$BUILD/lxloginctl" start lxt-a
+expect_rc "lxloginctl stop again" 0 "$BUILD/lxloginctl" stop lxt-a
+
+finish
