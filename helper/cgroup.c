@@ -150,14 +150,20 @@ void cgroup_layout_close(struct cgroup_layout *l)
 	}
 }
 
-static bool has_controller(const struct cgroup_hier *h, const char *c)
+/* Is word an item of list (items separated by ',', ' ' or newlines)? */
+static bool list_has(const char *list, const char *word)
 {
-	size_t n = strlen(c);
+	size_t n = strlen(word);
 
-	for (const char *p = h->controllers; (p = strstr(p, c)); p += n)
-		if ((p == h->controllers || p[-1] == ',') && (p[n] == '\0' || p[n] == ','))
+	for (const char *p = list; (p = strstr(p, word)); p += n)
+		if ((p == list || strchr(", \n", p[-1])) && (p[n] == '\0' || strchr(", \n", p[n])))
 			return true;
 	return false;
+}
+
+static bool has_controller(const struct cgroup_hier *h, const char *c)
+{
+	return list_has(h->controllers, c);
 }
 
 int cgroup_limits_from_policy(const struct policy_values *v, uint64_t host_memory, struct cgroup_limits *ret)
@@ -317,12 +323,7 @@ static int v2_enable_controllers(int base, const char *user, struct core_err *e)
 	n = read(fd, have, sizeof(have) - 1);
 	have[n > 0 ? n : 0] = '\0';
 	for (size_t i = 0; wanted[i]; i++) {
-		struct cgroup_hier fake = { .v2 = true };
-		snprintf(fake.controllers, sizeof(fake.controllers), "%s", have);
-		for (char *c = fake.controllers; *c; c++)
-			if (*c == ' ' || *c == '\n')
-				*c = ',';
-		if (!has_controller(&fake, wanted[i]))
+		if (!list_has(have, wanted[i]))
 			continue;
 		snprintf(word, sizeof(word), "+%s", wanted[i]);
 		if (put(base, "cgroup.subtree_control", word, false, user, e) < 0)

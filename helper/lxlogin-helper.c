@@ -98,7 +98,7 @@ static void signals_default(void)
 static void rlimits_sane(void)
 {
 	static const struct {
-		int res;
+		__rlimit_resource_t res;
 		struct rlimit want;
 		rlim_t min;
 	} limits[] = {

@@ -57,6 +57,14 @@ UP=$LXT_STATE_DIR/users/lxt-a/upper
 run in_ct lxt-a 'ls /new-dir && echo present'
 expect_line "the container sees its own change" "present"
 
+# SECURITY.md case 32: root inside cannot mount a v1 hierarchy (and so no release_agent).
+run in_ct lxt-a --root 'mkdir -p /tmp/cg; mount -t cgroup -o rdma cgroup /tmp/cg 2>&1 || mount -t cgroup -o none,name=x cgroup /tmp/cg 2>&1; echo "rc=$?"; ls /tmp/cg/release_agent 2>&1'
+expect_no_match "root inside cannot mount a cgroup v1 hierarchy" "^rc=0$"
+# SECURITY.md cases 14 and 43: root inside writing through /proc/1/exe or to image files leaves the image as it was.
+in_ct lxt-a --root 'echo x > /proc/1/exe; cat /bin/busybox > /proc/self/exe; echo y >> /bin/busybox' >/dev/null 2>&1
+[ "$(image_sum)" = "$SUM_BEFORE" ] && pass "writes through /proc/PID/exe and to binaries leave the image unchanged" || fail "the base image changed"
+cmp -s "$IMG/bin/busybox" /bin/busybox && pass "the image's busybox is byte-identical to the host's" || fail "busybox changed"
+
 # --- limits
 in_ct lxt-a 'for i in $(seq 60); do sleep 30 >/dev/null 2>&1 & done 2>/dev/null' >/dev/null 2>&1
 sleepers=$(for p in $(cat /sys/fs/cgroup/pids/"$LXT_CGROUP"/lxt-a/lxc.payload.lxt-a/cgroup.procs); do cat "/proc/$p/comm"; done 2>/dev/null | grep -c '^sleep$')
