@@ -74,6 +74,7 @@ int cgroup_user_populated(const struct cgroup_layout *l, const char *user);
 int cgroup_user_remove(const struct cgroup_layout *l, const char *user, struct core_err *e);
 
 /* paths.c: the fixed places, reached by fd from root-owned roots */
+bool path_is_plain(const char *path);
 int state_dir_open(const char *sub, mode_t mode, struct core_err *e);
 int run_dir_open(const char *sub, mode_t mode, struct core_err *e);
 int dir_ensure(int parent, const char *name, mode_t mode, uid_t uid, gid_t gid, const char *shown, struct core_err *e);

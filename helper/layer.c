@@ -82,6 +82,32 @@ static char *with_entry(const char *text, const char *name, unsigned id, const c
 	return out;
 }
 
+/* home = container: the home directory, the user's own, inside the layer (parents root's inside). */
+static int make_home(const struct core_user *u, int upper, struct core_err *e)
+{
+	__do_free char *copy = strdup(u->acct.home);
+	__do_close int fd = -EBADF;
+	char *save = NULL, *comp, *next;
+	int dir = upper;
+
+	if (!copy)
+		return -ENOMEM;
+	if (!path_is_plain(copy) || strcmp(copy, "/") == 0)
+		return core_fail(e, -EINVAL, "home %s of %s is not a plain absolute path", u->acct.home, u->acct.name);
+	for (comp = strtok_r(copy, "/", &save); comp; comp = next) {
+		int sub;
+		next = strtok_r(NULL, "/", &save);
+		sub = next ? dir_ensure(dir, comp, 0755, u->uids.start, u->gids.start, "layer home parent", e)
+			   : dir_ensure(dir, comp, 0700, u->acct.uid, u->acct.gid, "layer home", e);
+		if (sub < 0)
+			return sub;
+		if (fd >= 0)
+			close(fd);
+		dir = fd = sub;
+	}
+	return 0;
+}
+
 /* Write the user's identity into a fresh upper dir: passwd, group, sudoers if root = yes, home if kept inside. */
 static int write_identity(const struct core_user *u, int image_root, int upper, struct core_err *e)
 {
@@ -120,6 +146,8 @@ static int write_identity(const struct core_user *u, int image_root, int upper, 
 	}
 	if (r < 0)
 		return core_fail(e, r, "writing the identity of %s into the layer: %s", a->name, strerror(-r));
+	if (u->policy.values.home == POLICY_HOME_CONTAINER)
+		return make_home(u, upper, e);
 	return 0;
 }
 

@@ -55,18 +55,6 @@ __attribute__((format(printf, 2, 3))) static void add(struct buf *b, const char 
 	}
 }
 
-/* A path for an fstab-style mount entry: absolute, [A-Za-z0-9._/-] only, no "..". */
-static bool plain_path(const char *s)
-{
-	if (s[0] != '/' || strstr(s, "/../"))
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '.' ||
-		      *s == '_' || *s == '/' || *s == '-'))
-			return false;
-	return true;
-}
-
 /* An idmap that maps the user's own uid (gid) through, and the rest of the container onto the range. */
 static void idmap(struct buf *b, char kind, unsigned own, struct idrange r)
 {
@@ -92,9 +80,9 @@ int lxcconf_render(const struct lxcconf_in *in, char **ret_text)
 
 	size_t hl = in->home ? strlen(in->home) : 0;
 
-	if (!policy_name_valid(in->user) || !in->home || !plain_path(in->home) || hl < 2 ||
-	    (hl >= 3 && strcmp(in->home + hl - 3, "/..") == 0) || !plain_path(in->rootfs) || !plain_path(in->seccomp) ||
-	    !plain_path(in->log))
+	if (!policy_name_valid(in->user) || !in->home || !path_is_plain(in->home) || hl < 2 ||
+	    (hl >= 3 && strcmp(in->home + hl - 3, "/..") == 0) || !path_is_plain(in->rootfs) ||
+	    !path_is_plain(in->seccomp) || !path_is_plain(in->log))
 		return -EINVAL;
 	add(&b, "# Made by lxlogin from the policy; rewritten at every start. Do not edit.\n");
 	add(&b, "lxc.uts.name = %s\n", in->hostname);

@@ -21,7 +21,7 @@ ct_setup() {
 	chmod 755 "$LXT_STATE_DIR" "$LXT_STATE_DIR/images" "$BIN"
 	printf 'image = busybox\nmemory = 256M\npids = 200\nstart_timeout = 60s\n' > "$LXT_CONFIG_DIR/lxlogin.conf"
 	chmod -R go-w "$(dirname "$LXT_CONFIG_DIR")"
-	"$SRC/tests/mkimage-busybox.sh" "$LXT_STATE_DIR/images/busybox" >/dev/null
+	"$SRC/scripts/mkimage-busybox" "$LXT_STATE_DIR/images/busybox" >/dev/null
 	install -m 4755 -o root -g root "$BUILD/lxlogin-helper" "$HELPER"
 	install -m 4755 -o root -g root "$BUILD/lxlogin-helper-testhooks" "$HOOKED"
 }

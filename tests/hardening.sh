@@ -2,7 +2,7 @@
 # hardening.sh - every installed binary is PIE with full RELRO, now-binding, stack protector and fortify.
 . "$(dirname "$0")/lib.sh"
 command -v readelf >/dev/null || skip "readelf (binutils) is not installed"
-for bin in "$BUILD/lxloginctl"; do
+for bin in "$BUILD/lxloginctl" "$BUILD/lxlogin-helper"; do
 	name=$(basename "$bin")
 	run readelf -h "$bin"
 	expect_match "$name is PIE" "Type:[[:space:]]+DYN"

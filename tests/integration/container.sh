@@ -6,7 +6,7 @@ ct_setup
 
 ct_user lxt-a "hostname = %u-box" "pids = 40"
 ct_user lxt-b "memory = 64M"
-ct_user lxt-c
+ct_user lxt-c "root = yes" "home = container"
 IMG=$LXT_STATE_DIR/images/busybox/rootfs
 image_sum() { (cd "$IMG" && find . -printf '%p %m %u %g %s %T@ %y\n' | sort && find . -type f -exec sha256sum {} + | sort) | sha256sum; }
 SUM_BEFORE=$(image_sum)
@@ -153,10 +153,20 @@ for step in locked identity layer cgroup config mounted entered dropped; do
 	[ ! -e "$LXT_STATE_DIR/users/lxt-c/upper.new" ] && pass "no half-made layer after '$step'" || fail "upper.new left"
 done
 [ -d "$LXT_STATE_DIR/users/lxt-c/upper" ] && pass "stop keeps the user's layer" || fail "layer gone after stop"
+grep -qx "lxt-c ALL=(ALL:ALL) NOPASSWD: ALL" "$LXT_STATE_DIR/users/lxt-c/upper/etc/sudoers.d/lxlogin" &&
+	pass "root = yes: a sudoers line in the layer" || fail "no sudoers line for root = yes"
+[ "$(stat -c %a "$LXT_STATE_DIR/users/lxt-c/upper/etc/sudoers.d/lxlogin")" = 440 ] && pass "sudoers file mode 440" || fail "sudoers mode"
+[ ! -e "$LXT_STATE_DIR/users/lxt-a/upper/etc/sudoers.d" ] && pass "root = no: no sudoers line" || fail "sudoers for lxt-a"
+expect_rc "start lxt-c (home = container)" 0 "$HELPER" start lxt-c
+run in_ct lxt-c 'cd /home/lxt-c && pwd && touch inside-only && ls -ld . | cut -c1-10'
+expect_line "home = container: the home exists inside" "/home/lxt-c"
+expect_line "... private to the user" "drwx------"
+[ ! -e /home/lxt-c/inside-only ] && pass "home = container: nothing lands in the host home" || fail "host home written"
+"$HELPER" stop lxt-c >/dev/null
 
 # --- first-login cost does not grow with the image: the same work for 10 and 10,000 files
-"$SRC/tests/mkimage-busybox.sh" "$LXT_STATE_DIR/images/small" 10 >/dev/null
-"$SRC/tests/mkimage-busybox.sh" "$LXT_STATE_DIR/images/large" 10000 >/dev/null
+"$SRC/scripts/mkimage-busybox" "$LXT_STATE_DIR/images/small" 10 >/dev/null
+"$SRC/scripts/mkimage-busybox" "$LXT_STATE_DIR/images/large" 10000 >/dev/null
 ct_user lxt-s "image = small"
 ct_user lxt-l "image = large"
 expect_rc "first start on a 10-file image" 0 "$HELPER" start lxt-s
