@@ -109,6 +109,7 @@ int core_user_load(const char *name, struct core_user *ret, struct core_err *e);
 void core_user_free(struct core_user *u);
 int core_start(const struct core_user *u, struct core_err *e);
 int core_stop(const struct core_user *u, struct core_err *e);
+int core_place(const struct core_user *u, pid_t pid, struct core_err *e);
 int core_status(const struct core_user *u, enum core_state *ret_state, pid_t *ret_init, struct core_err *e);
 
 /* privs.c */

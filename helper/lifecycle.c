@@ -456,3 +456,15 @@ int core_stop(const struct core_user *u, struct core_err *e)
 	cgroup_layout_close(&layout);
 	return r;
 }
+
+/* Put a session process (the helper's parent: sshd's, or the user's login shell) into the user's cgroup. */
+int core_place(const struct core_user *u, pid_t pid, struct core_err *e)
+{
+	struct cgroup_layout layout = { 0 };
+	int r = cgroup_layout_open(&layout, e);
+
+	if (r == 0)
+		r = cgroup_user_enter(&layout, u->acct.name, pid, e);
+	cgroup_layout_close(&layout);
+	return r;
+}

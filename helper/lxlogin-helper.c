@@ -15,7 +15,8 @@
  *     validated, then resolved through NSS and the policy (root-owned files).
  *  4. Capabilities: permitted = effective = what the root steps use
  *     (SYS_ADMIN for mounts and namespaces, CHOWN/FOWNER/DAC_* for lxlogin's
- *     own directories and cgroups, SETUID/SETGID for the drop, KILL).
+ *     own directories and cgroups, SETUID/SETGID for the drop, KILL, and
+ *     SYS_NICE to move the session process into a cpuset cgroup).
  *  5. Root steps (core_start): layer, cgroup limits then delegation, config.
  *     A child makes a private mount namespace, mounts the idmapped rootfs,
  *     enters the user's cgroup, closes every fd but its result pipe, and
@@ -26,6 +27,11 @@
  *  6. The child starts the container through liblxc as the user. The parent
  *     (root) reads its one-line result, releases the lock, and drops to the
  *     caller before writing anything to stdout/stderr.
+ *  7. "start" by a user and "session" by root (the PAM module) then place
+ *     the helper's parent - the user's login shell, or sshd's session
+ *     process - into the user's cgroup, so that the session and all it runs
+ *     count against the user's quota and can attach to the container. A
+ *     user's parent must be their own process (checked on a pidfd).
  */
 
 #include <errno.h>
@@ -40,6 +46,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -54,7 +61,7 @@ char testhook_pause_at[64];
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_NOT_CONTAINED = 3 };
 #define ARG_MAX_LEN 4096
 
-static const char usage[] = "usage: lxlogin-helper start|stop|status [USER]\n";
+static const char usage[] = "usage: lxlogin-helper start|stop|status [USER] | session USER\n";
 
 static void die(int code, const char *msg)
 {
@@ -128,8 +135,11 @@ static void rlimits_sane(void)
 
 static void caps_narrow(void)
 {
+	/* SYS_NICE: moving a process with more capabilities than ours into a
+	 * cpuset cgroup is a scheduler change the kernel checks (sshd's). */
 	static const cap_value_t keep[] = { CAP_SYS_ADMIN,	 CAP_CHOWN,  CAP_FOWNER, CAP_DAC_OVERRIDE,
-					    CAP_DAC_READ_SEARCH, CAP_SETUID, CAP_SETGID, CAP_KILL };
+					    CAP_DAC_READ_SEARCH, CAP_SETUID, CAP_SETGID, CAP_KILL,
+					    CAP_SYS_NICE };
 	cap_t caps = cap_init();
 	int ok = caps && cap_set_flag(caps, CAP_PERMITTED, ARRAY_SIZE(keep), keep, CAP_SET) == 0 &&
 		 cap_set_flag(caps, CAP_EFFECTIVE, ARRAY_SIZE(keep), keep, CAP_SET) == 0 && cap_set_proc(caps) == 0;
@@ -140,6 +150,48 @@ static void caps_narrow(void)
 	cap_free(caps);
 	if (!ok)
 		die(EXIT_FAILED, "cannot narrow capabilities");
+}
+
+/* The parent's real, effective and saved uids, from /proc (read while we hold a pidfd on it). */
+static int parent_uid(pid_t pid, uid_t *ret)
+{
+	char path[64], line[256];
+	unsigned long r, e, s;
+	FILE *f;
+	int found = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "Uid: %lu %lu %lu", &r, &e, &s) == 3;
+	if (f)
+		fclose(f);
+	if (!found || r != e || e != s)
+		return -EPERM;
+	*ret = (uid_t)r;
+	return 0;
+}
+
+/* Move our parent into the user's cgroup: the PAM module's process for root, else the caller's own. */
+static int place_parent(const struct core_user *u, uid_t ruid, struct core_err *e)
+{
+	pid_t parent = getppid();
+	int pidfd = (int)syscall(SYS_pidfd_open, parent, 0);
+	uid_t owner = (uid_t)-1;
+	int r;
+
+	if (pidfd < 0 || parent <= 1 || getppid() != parent)
+		return core_fail(e, -ESRCH, "the session process is gone");
+	if (ruid != 0 && (parent_uid(parent, &owner) < 0 || owner != ruid)) {
+		close(pidfd);
+		return core_fail(e, -EPERM, "the calling process is not the user's own (refused)");
+	}
+	r = core_place(u, parent, e);
+	/* still the same, living parent (a pid reused meanwhile would show here) */
+	if (r == 0 && (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0 || getppid() != parent))
+		r = core_fail(e, -ESRCH, "the session process went away while being placed");
+	close(pidfd);
+	return r;
 }
 
 /* After the root work: become the caller (if not root) before any output. */
@@ -191,8 +243,11 @@ int main(int argc, char **argv)
 	if (argc < 2 || argc > 3)
 		die(EXIT_USAGE, usage);
 	cmd = argv[1];
-	if (strcmp(cmd, "start") != 0 && strcmp(cmd, "stop") != 0 && strcmp(cmd, "status") != 0)
+	if (strcmp(cmd, "start") != 0 && strcmp(cmd, "stop") != 0 && strcmp(cmd, "status") != 0 &&
+	    strcmp(cmd, "session") != 0)
 		die(EXIT_USAGE, usage);
+	if (strcmp(cmd, "session") == 0 && ruid != 0)
+		die(EXIT_FAILED, "only root (the PAM module) may open a session (refused)");
 	if (ruid == 0) {
 		if (argc != 3)
 			die(EXIT_USAGE, "root must name the user");
@@ -218,8 +273,10 @@ int main(int argc, char **argv)
 		become_caller(ruid, rgid);
 		die(r == -ENOENT && strstr(err.msg, "is not contained") ? EXIT_NOT_CONTAINED : EXIT_FAILED, err.msg);
 	}
-	if (strcmp(cmd, "start") == 0) {
+	if (strcmp(cmd, "start") == 0 || strcmp(cmd, "session") == 0) {
 		r = core_start(&user, &err);
+		if (r == 0 && (ruid != 0 || strcmp(cmd, "session") == 0))
+			r = place_parent(&user, ruid, &err);
 	} else if (strcmp(cmd, "stop") == 0) {
 		r = core_stop(&user, &err);
 	} else {

@@ -1,29 +1,35 @@
 # container-lib.sh - a test instance of lxlogin: policy, busybox images, setuid helpers, lxt-* users.
 # Sourced after lib.sh. Everything it makes lives under the build's test paths and is removed by ct_cleanup.
 [ "$(id -u)" = 0 ] || skip "needs root (users, cgroups, mounts, a setuid helper)"
-: "${LXT_CONFIG_DIR:?}" "${LXT_STATE_DIR:?}" "${LXT_RUN_DIR:?}" "${LXT_CGROUP:?}"
-case "$LXT_CONFIG_DIR$LXT_STATE_DIR$LXT_RUN_DIR$LXT_CGROUP" in
-*lxlogin-test*) ;;
-*) skip "this build uses the host's real lxlogin paths; configure with test paths as scripts/check does" ;;
-esac
+: "${LXT_CONFIG_DIR:?}" "${LXT_STATE_DIR:?}" "${LXT_RUN_DIR:?}" "${LXT_CGROUP:?}" "${LXT_LIBEXEC_DIR:?}"
+for p in "$LXT_CONFIG_DIR" "$LXT_STATE_DIR" "$LXT_RUN_DIR" "$LXT_CGROUP" "$LXT_LIBEXEC_DIR"; do
+	case "$p" in
+	*lxlogin-test*) ;;
+	*) skip "this build uses the host's real lxlogin paths ($p); configure with test paths as scripts/check does" ;;
+	esac
+done
 command -v newuidmap >/dev/null || skip "newuidmap is missing (package uidmap)"
 command -v lxc-attach >/dev/null || skip "lxc-attach is missing (package lxc)"
 [ -x /bin/busybox ] || skip "busybox-static is missing"
 
-BIN=$LXT_STATE_DIR/bin # a suid-capable place (/run may be nosuid)
+BIN=$LXT_LIBEXEC_DIR # where the test build's PAM module and shell look for the helper; suid-capable
 HELPER=$BIN/lxlogin-helper
 HOOKED=$BIN/lxlogin-helper-testhooks
+SHELL_BIN=$BIN/lxlogin-shell
+PAM_MODULE=$BIN/pam_lxlogin.so
 CT_USERS=()
 
 ct_setup() {
 	ct_cleanup_quiet
 	mkdir -p "$LXT_CONFIG_DIR/users.d" "$LXT_CONFIG_DIR/groups.d" "$LXT_STATE_DIR/images" "$BIN"
-	chmod 755 "$LXT_STATE_DIR" "$LXT_STATE_DIR/images" "$BIN"
+	chmod 755 "$LXT_STATE_DIR" "$LXT_STATE_DIR/images" "$BIN" "$(dirname "$BIN")"
 	printf 'image = busybox\nmemory = 256M\npids = 200\nstart_timeout = 60s\n' > "$LXT_CONFIG_DIR/lxlogin.conf"
 	chmod -R go-w "$(dirname "$LXT_CONFIG_DIR")"
 	"$SRC/scripts/mkimage-busybox" "$LXT_STATE_DIR/images/busybox" >/dev/null
 	install -m 4755 -o root -g root "$BUILD/lxlogin-helper" "$HELPER"
 	install -m 4755 -o root -g root "$BUILD/lxlogin-helper-testhooks" "$HOOKED"
+	install -m 0755 -o root -g root "$BUILD/lxlogin-shell" "$SHELL_BIN"
+	install -m 0644 -o root -g root "$BUILD/pam_lxlogin.so" "$PAM_MODULE"
 }
 
 # ct_user NAME [POLICY LINES...]: a test user with a home, subordinate ids, and a users.d file
@@ -71,6 +77,7 @@ cgroup_dirs_of() { ls -d /sys/fs/cgroup/*/"$LXT_CGROUP/$1" 2>/dev/null; }
 # Kill what our containers left (by pid, from our own cgroups only), then remove everything we made.
 ct_cleanup_quiet() {
 	local u
+	declare -F sshd_cleanup >/dev/null && sshd_cleanup
 	for u in "${CT_USERS[@]}"; do [ -x "$HELPER" ] && "$HELPER" stop "$u" >/dev/null 2>&1; done
 	for f in /sys/fs/cgroup/*/"$LXT_CGROUP"; do
 		[ -d "$f" ] || continue
@@ -83,7 +90,7 @@ ct_cleanup_quiet() {
 		[ -d "$f" ] && find "$f" -depth -type d -exec rmdir {} + 2>/dev/null
 	done
 	for u in "${CT_USERS[@]}"; do userdel -r "$u" >/dev/null 2>&1; done
-	for f in "$LXT_STATE_DIR" "$(dirname "$LXT_RUN_DIR")" "$(dirname "$LXT_CONFIG_DIR")"; do
+	for f in "$LXT_STATE_DIR" "$(dirname "$LXT_RUN_DIR")" "$(dirname "$LXT_CONFIG_DIR")" "$LXT_LIBEXEC_DIR"; do
 		case "$f" in */lxlogin-test*) rm -rf "$f" ;; esac # never anything but the test instance
 	done
 	return 0

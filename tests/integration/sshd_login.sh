@@ -1,0 +1,108 @@
+#!/bin/bash
+# sshd_login.sh - logins through a real sshd on loopback into real containers (issue 5's acceptance).
+. "$(dirname "$0")/../lib.sh"
+. "$SRC/tests/container-lib.sh"
+. "$SRC/tests/sshd-lib.sh"
+ct_setup
+syslog_setup
+sshd_setup || { fail "sshd did not start" "$(cat "$SSHD_DIR/sshd.log" 2>/dev/null)"; finish; exit 1; }
+HOST_PIDNS=$(readlink /proc/self/ns/pid)
+
+ct_user lxt-a "hostname = %u-box"
+ct_user lxt-b
+ssh_user_setup lxt-a
+ssh_user_setup lxt-b
+install -m 0644 "$SSHD_DIR/client.pub" "$SSHD_DIR/keys/root"
+
+# --- a command over ssh runs inside the container
+run ssh_as lxt-a 'hostname; id -un; cat /proc/1/comm; readlink /proc/self/ns/pid'
+[ "$RC" = 0 ] && pass "ssh into the container" || fail "ssh failed ($RC)" "$OUT$(tail -5 "$SSHD_DIR/sshd.log")"
+expect_line "hostname is the container's" "lxt-a-box"
+expect_line "same user name inside" "lxt-a"
+expect_line "pid 1 is the container's init" "init"
+expect_no_match "a pid namespace other than the host's" "^$HOST_PIDNS$"
+[ -n "$(init_pid_of lxt-a)" ] && pass "the login started the container" || fail "no container after login"
+
+# --- exit status, bytes and stderr pass through untouched
+expect_rc "exit 42 comes back as 42" 42 ssh_as lxt-a 'exit 42'
+head -c 10485760 /dev/urandom > "$SSHD_DIR/random"
+want=$(sha256sum < "$SSHD_DIR/random")
+got=$(ssh_as lxt-a cat < "$SSHD_DIR/random" | sha256sum)
+[ "$got" = "$want" ] && pass "10 MB of random bytes through cat come back identical" || fail "bytes changed through cat"
+out=$(ssh_as lxt-a 'echo to-stdout; echo to-stderr >&2' 2>"$SSHD_DIR/err")
+[ "$out" = to-stdout ] && [ "$(cat "$SSHD_DIR/err")" = to-stderr ] && pass "stdout and stderr stay separate" || fail "stdout '$out' stderr '$(cat "$SSHD_DIR/err")'"
+run ssh_as lxt-a /bin/sh -c "'cat /etc/hostname'"
+expect_line "ssh u@h /bin/sh -c ... runs inside" "busybox"
+
+# --- ~/.ssh/rc, sftp, forwarding
+mkdir -p /home/lxt-a/.ssh
+echo 'readlink /proc/self/ns/pid > $HOME/rc-ran-in' > /home/lxt-a/.ssh/rc
+chown -R lxt-a: /home/lxt-a/.ssh
+ssh_as lxt-a true
+[ -s /home/lxt-a/rc-ran-in ] && [ "$(cat /home/lxt-a/rc-ran-in)" != "$HOST_PIDNS" ] && pass "~/.ssh/rc runs inside the container" ||
+	fail "~/.ssh/rc ran on the host or not at all: $(cat /home/lxt-a/rc-ran-in 2>&1)"
+rm -rf /home/lxt-a/.ssh /home/lxt-a/rc-ran-in
+run ssh_as lxt-a -s sftp </dev/null
+[ "$RC" != 0 ] && pass "sftp with no sftp-server inside fails: never served from the host" || fail "sftp was served"
+run ssh_as lxt-a -o ExitOnForwardFailure=yes -W 127.0.0.1:"$SSHD_PORT"
+expect_match "ssh -W (stdio forwarding) is refused" "administratively prohibited|stdio forwarding failed"
+run ssh_as lxt-a -o ExitOnForwardFailure=yes -R 127.0.0.1:0:127.0.0.1:"$SSHD_PORT" true
+[ "$RC" != 0 ] && pass "ssh -R is refused" || fail "remote forwarding was allowed"
+
+# --- root and an exempt user get the host
+run ssh_as root 'readlink /proc/self/ns/pid'
+expect_line "root gets the host session" "$HOST_PIDNS"
+groupadd lxt-admins
+ct_user lxt-e
+usermod -aG lxt-admins lxt-e
+printf 'image = busybox\nexempt_groups = lxt-admins\nstart_timeout = 60s\n' > "$LXT_CONFIG_DIR/lxlogin.conf"
+install -m 0644 "$SSHD_DIR/client.pub" "$SSHD_DIR/keys/lxt-e"
+run ssh_as lxt-e 'readlink /proc/self/ns/pid'
+expect_line "an exempt-group user with a users.d file gets the host session" "$HOST_PIDNS"
+
+# --- a broken policy: refused with file:line, logged in full; others unaffected
+printf 'memory = 10Q\n' > "$LXT_CONFIG_DIR/users.d/lxt-b.conf"
+run ssh_as lxt-b 'readlink /proc/self/ns/pid'
+[ "$RC" != 0 ] && pass "a contained user with a broken policy gets no session" || fail "broken policy: session given" "$OUT"
+expect_no_match "... and no host shell" "^$HOST_PIDNS$"
+expect_match "... ssh shows the file:line" "users.d/lxt-b.conf:1: memory: '10Q' is not a size"
+if [ -n "$SYSLOG_FILE" ]; then
+	grep -q "lxt-b: $LXT_CONFIG_DIR/users.d/lxt-b.conf:1: memory: '10Q' is not a size" "$SYSLOG_FILE" &&
+		pass "syslog has the full message" || fail "syslog lacks the message" "$(tail -5 "$SYSLOG_FILE")"
+else
+	printf 'SKIPPED: syslog check (the machine has its own /dev/log)\n'
+fi
+run ssh_as lxt-a 'id -un'
+expect_line "another user logs in at the same time" "lxt-a"
+printf '\n' > "$LXT_CONFIG_DIR/users.d/lxt-b.conf"
+
+# --- a container that cannot start: refused with a short reason, never the host
+printf 'image = no-such-image\n' > "$LXT_CONFIG_DIR/users.d/lxt-b.conf"
+run ssh_as lxt-b 'readlink /proc/self/ns/pid'
+[ "$RC" != 0 ] && pass "a missing image: no session" || fail "missing image: session given" "$OUT"
+expect_match "... saying why" "image 'no-such-image' is not installed"
+expect_no_match "... and no host shell" "^$HOST_PIDNS$"
+printf '\n' > "$LXT_CONFIG_DIR/users.d/lxt-b.conf"
+
+# --- 20 parallel sessions of one user, one container; 10 users in parallel, each in their own
+"$HELPER" stop lxt-a >/dev/null
+pids=()
+for i in $(seq 20); do (ssh_as lxt-a 'hostname' >"$SSHD_DIR/par.$i" 2>&1; echo $? >>"$SSHD_DIR/par.rc") & pids+=($!); done
+wait "${pids[@]}"
+[ "$(grep -c '^0$' "$SSHD_DIR/par.rc")" = 20 ] && pass "20 parallel sessions all succeed" || fail "parallel sessions: $(sort "$SSHD_DIR/par.rc" | uniq -c | tr '\n' ' ')" "$(cat "$SSHD_DIR"/par.* | sort | uniq -c)"
+[ "$(ps -u lxt-a -o args= | grep -c '^\[lxc monitor\]')" = 1 ] && pass "... in one container" || fail "more than one container for lxt-a"
+users=()
+for i in $(seq 0 9); do u=lxt-p$i; ct_user "$u"; ssh_user_setup "$u"; users+=("$u"); done
+pids=()
+for u in "${users[@]}"; do (ssh_as "$u" 'id -un; hostname' >"$SSHD_DIR/user.$u" 2>&1) & pids+=($!); done
+wait "${pids[@]}"
+ok_users=0
+for u in "${users[@]}"; do [ "$(tr '\n' ' ' < "$SSHD_DIR/user.$u")" = "$u $u " ] && ok_users=$((ok_users + 1)); done
+[ "$ok_users" = 10 ] && pass "10 users in parallel, each in their own container" || fail "$ok_users of 10 users got their own container"
+
+# --- su -l from root: inside (no PAM module on that path; lxlogin-shell asks the helper)
+run su -l lxt-b -c 'readlink /proc/self/ns/pid; hostname'
+expect_no_match "su -l gives no host shell" "^$HOST_PIDNS$"
+expect_line "su -l lands in the container" "lxt-b"
+
+finish

@@ -1,0 +1,93 @@
+# sshd-lib.sh - a real sshd on loopback with its own config, host key and PAM service name.
+# Sourced after container-lib.sh. The host's sshd and /etc/pam.d files are never changed for good:
+# the PAM service is a file of our own, /etc/pam.d/$SSHD_SERVICE, removed at the end.
+command -v /usr/sbin/sshd >/dev/null || skip "sshd is missing (package openssh-server)"
+command -v ssh >/dev/null || skip "ssh is missing (package openssh-client)"
+
+SSHD_DIR=$(dirname "$LXT_RUN_DIR")/sshd
+SSHD_SERVICE=sshd-lxlogin-test
+SSHD_PORT=${LXT_SSHD_PORT:-22522}
+SSH_GROUP=lxlogin-users
+
+sshd_setup() {
+	mkdir -p "$SSHD_DIR/keys" /run/sshd
+	chmod 755 "$SSHD_DIR" "$SSHD_DIR/keys"
+	ssh-keygen -q -t ed25519 -N '' -f "$SSHD_DIR/hostkey"
+	ssh-keygen -q -t ed25519 -N '' -f "$SSHD_DIR/client"
+	ln -sf /usr/sbin/sshd "$SSHD_DIR/$SSHD_SERVICE" # sshd's PAM service is its program name
+	cp "$SRC/conf/sshd_config.d/lxlogin.conf" "$SSHD_DIR/lxlogin.conf"
+	cat > "$SSHD_DIR/sshd_config" <<CONF
+Port $SSHD_PORT
+ListenAddress 127.0.0.1
+HostKey $SSHD_DIR/hostkey
+PidFile $SSHD_DIR/sshd.pid
+AuthorizedKeysFile $SSHD_DIR/keys/%u
+UsePAM yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+Subsystem sftp /usr/lib/openssh/sftp-server
+AcceptEnv LANG LC_*
+LogLevel VERBOSE
+MaxStartups 100
+Include $SSHD_DIR/lxlogin.conf
+CONF
+	cat > "/etc/pam.d/$SSHD_SERVICE" <<CONF
+# lxlogin's test sshd (removed by the test)
+@include common-auth
+account required pam_nologin.so
+@include common-account
+session required pam_loginuid.so
+@include common-session
+session required $PAM_MODULE debug
+CONF
+	SSHD_MADE_GROUP=""
+	getent group "$SSH_GROUP" >/dev/null || { groupadd "$SSH_GROUP" && SSHD_MADE_GROUP=1; }
+	"$SSHD_DIR/$SSHD_SERVICE" -t -f "$SSHD_DIR/sshd_config" || return 1
+	"$SSHD_DIR/$SSHD_SERVICE" -D -f "$SSHD_DIR/sshd_config" -E "$SSHD_DIR/sshd.log" &
+	SSHD_PID=$!
+	for i in $(seq 100); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$SSHD_PORT") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# A syslog of our own if the machine has none (then we can read what the PAM module logged).
+syslog_setup() {
+	SYSLOG_FILE=""
+	if [ ! -e /dev/log ]; then
+		busybox syslogd -n -O "$SSHD_DIR/syslog" &
+		SYSLOG_PID=$!
+		SYSLOG_FILE=$SSHD_DIR/syslog
+		for i in $(seq 50); do [ -S /dev/log ] && break; sleep 0.1; done
+	fi
+}
+
+sshd_cleanup() {
+	if [ -n "${SSHD_PID:-}" ]; then
+		kill "$SSHD_PID" 2>/dev/null
+		wait "$SSHD_PID" 2>/dev/null
+	fi
+	if [ -n "${SYSLOG_PID:-}" ]; then
+		kill "$SYSLOG_PID" 2>/dev/null
+		wait "$SYSLOG_PID" 2>/dev/null
+		rm -f /dev/log # the socket our syslogd made
+	fi
+	rm -f "/etc/pam.d/$SSHD_SERVICE"
+	[ -n "${SSHD_MADE_GROUP:-}" ] && groupdel "$SSH_GROUP" 2>/dev/null
+	return 0
+}
+
+# ssh_user USER [SSH ARGS...] [-- CMD]: the real ssh client with our key
+ssh_as() {
+	local u=$1; shift
+	ssh -i "$SSHD_DIR/client" -p "$SSHD_PORT" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		-o BatchMode=yes -o LogLevel=ERROR -o ConnectTimeout=30 "$u@127.0.0.1" "$@"
+}
+
+# ssh_user_setup USER: key, lxlogin-shell as login shell, member of the contained group
+ssh_user_setup() {
+	install -m 0644 "$SSHD_DIR/client.pub" "$SSHD_DIR/keys/$1"
+	usermod -s "$SHELL_BIN" -aG "$SSH_GROUP" "$1"
+}
