@@ -9,8 +9,9 @@ BUILD=${BUILD:-$SRC/build}
 pass() { PASSES=$((PASSES + 1)); printf 'ok   %s\n' "$1"; }
 fail() { FAILS=$((FAILS + 1)); printf 'FAIL %s\n' "$1"; [ $# -gt 1 ] && printf '%s\n' "$2" | sed 's/^/     | /'; return 0; }
 
-# skip REASON: the whole script is skipped (ctest counts exit 77 as skipped).
-skip() { printf 'SKIPPED: %s\n' "$1"; exit 77; }
+# skip REASON: the whole script is skipped (ctest counts exit 77 as skipped). A check skipped
+# inside a passing script prints 'SKIPPED: reason' instead; scripts/check counts those too.
+skip() { printf "SKIPPED test: %s\n" "$1"; exit 77; }
 
 # run CMD..., keeping stdout+stderr in $OUT and the exit status in $RC
 run() { OUT=$("$@" 2>&1); RC=$?; }

@@ -100,6 +100,47 @@ ok_users=0
 for u in "${users[@]}"; do [ "$(tr '\n' ' ' < "$SSHD_DIR/user.$u")" = "$u $u " ] && ok_users=$((ok_users + 1)); done
 [ "$ok_users" = 10 ] && pass "10 users in parallel, each in their own container" || fail "$ok_users of 10 users got their own container"
 
+# --- an interactive pty session, driven through tmux
+if command -v tmux >/dev/null; then
+	TM=(tmux -L lxlogin-test)
+	screen() { "${TM[@]}" capture-pane -p -t lxt 2>/dev/null; }
+	wait_screen() { # wait_screen REGEX: until the pane shows it (bounded)
+		for i in $(seq 150); do screen | grep -qE "$1" && return 0; sleep 0.2; done
+		return 1
+	}
+	type_line() { "${TM[@]}" send-keys -t lxt "$1" Enter; }
+	"${TM[@]}" new-session -d -s lxt -x 80 -y 24 \
+		"ssh -t -i $SSHD_DIR/client -p $SSHD_PORT -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR lxt-a@127.0.0.1"
+	wait_screen '\$ ?$' && pass "pty: a prompt appears" || fail "pty: no prompt" "$(screen)"
+	type_line 'tty; echo TTY-DONE'
+	wait_screen '^TTY-DONE' && screen | grep -qE '^/dev/pts/[0-9]+$' && pass "pty: tty names a pty" || fail "pty: tty" "$(screen)"
+	type_line 'stty size'
+	wait_screen '^24 80$' && pass "pty: stty size is the window's" || fail "pty: stty size" "$(screen)"
+	"${TM[@]}" resize-window -t lxt -x 100 -y 30 2>/dev/null
+	sleep 0.5
+	type_line 'stty size'
+	wait_screen '^30 100$' && pass "pty: stty size follows a resize" || fail "pty: resize not seen" "$(screen)"
+	type_line 'sleep 300'
+	sleep 0.5
+	"${TM[@]}" send-keys -t lxt C-c
+	type_line 'echo AFTER-$((20+22))'
+	wait_screen '^AFTER-42$' && pass "pty: Ctrl-C stops a sleep" || fail "pty: Ctrl-C" "$(screen)"
+	type_line 'exit'
+	for i in $(seq 50); do "${TM[@]}" has-session -t lxt 2>/dev/null || break; sleep 0.2; done
+	"${TM[@]}" has-session -t lxt 2>/dev/null && fail "pty: exit did not end the session" || pass "pty: exit ends the session"
+
+	# the console: login(1) on a pty, with the stock login PAM stack (no lxlogin line): still inside
+	"${TM[@]}" new-session -d -s lxt -x 80 -y 24 "login -f lxt-b"
+	wait_screen '\$ ?$' && pass "console: login gives a prompt" || fail "console: no prompt" "$(screen)"
+	type_line 'echo NS-$(readlink /proc/self/ns/pid)-$(hostname)'
+	wait_screen '^NS-' && ! screen | grep -q "^NS-$HOST_PIDNS" && screen | grep -qE '^NS-pid:\[[0-9]+\]-lxt-b$' &&
+		pass "console: login on a pty lands in the container" || fail "console: login" "$(screen)"
+	type_line 'exit'
+	"${TM[@]}" kill-server 2>/dev/null
+else
+	printf 'SKIPPED: pty and console checks (tmux is not installed)\n'
+fi
+
 # --- su -l from root: inside (no PAM module on that path; lxlogin-shell asks the helper)
 run su -l lxt-b -c 'readlink /proc/self/ns/pid; hostname'
 expect_no_match "su -l gives no host shell" "^$HOST_PIDNS$"

@@ -261,7 +261,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(listing, setup, teardown),
 	};
 	if (geteuid() != 0) {
-		printf("SKIPPED: test_files needs root (chown, mknod)\n");
+		printf("SKIPPED test: test_files needs root (chown, mknod)\n");
 		return 77;
 	}
 	return cmocka_run_group_tests(tests, NULL, NULL);

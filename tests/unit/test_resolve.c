@@ -369,7 +369,7 @@ int main(void)
 		T(check_reports_every_file),
 	};
 	if (geteuid() != 0) {
-		printf("SKIPPED: test_resolve needs root (root-owned policy trees, chown)\n");
+		printf("SKIPPED test: test_resolve needs root (root-owned policy trees, chown)\n");
 		return 77;
 	}
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,26 @@
+#!/bin/bash
+# pam_module.sh - pam_lxlogin.so opened and closed 1,000 times under valgrind: no leak, no fd growth.
+. "$(dirname "$0")/../lib.sh"
+. "$SRC/tests/container-lib.sh"
+command -v valgrind >/dev/null || skip "valgrind is not installed"
+[ "${LXT_SANITIZE:-OFF}" = ON ] && skip "valgrind cannot run ASan-built code; the plain build runs this test"
+ct_setup
+ct_user lxt-a
+groupadd lxt-admins
+ct_user lxt-e
+usermod -aG lxt-admins lxt-e
+printf 'image = busybox\nexempt_groups = lxt-admins\nstart_timeout = 60s\n' > "$LXT_CONFIG_DIR/lxlogin.conf"
+CYCLES=${LXT_PAM_CYCLES:-1000}
+PAMD=$(dirname "$LXT_RUN_DIR")/pam.d
+mkdir -p "$PAMD"
+printf 'session required %s\n' "$PAM_MODULE" > "$PAMD/lxlogin-test"
+expect_rc "start lxt-a's container" 0 "$HELPER" start lxt-a
+VG=(valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
+	--error-exitcode=99 --track-fds=no)
+for u in lxt-e lxt-a; do
+	run "${VG[@]}" "$BUILD/tests/pam_cycles" "$PAMD" lxlogin-test "$u" "$CYCLES"
+	[ "$RC" = 0 ] && pass "$u: $CYCLES open/close cycles, no leak, no fd growth under valgrind" || fail "$u: valgrind or fd count (exit $RC)" "$(printf '%s\n' "$OUT" | tail -30)"
+	expect_match "$u: every cycle succeeded" "^cycles $CYCLES failures 0 fds ([0-9]+) -> \1$"
+done
+groupdel lxt-admins
+finish
