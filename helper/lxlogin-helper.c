@@ -172,7 +172,8 @@ static int parent_uid(pid_t pid, uid_t *ret)
 	return 0;
 }
 
-/* Move our parent into the user's cgroup: the PAM module's process for root, else the caller's own. */
+/* Move our parent into the user's cgroup: the PAM module's process for root; for a user, their
+ * own process only (their login shell) - any other parent is left where it is. */
 static int place_parent(const struct core_user *u, uid_t ruid, struct core_err *e)
 {
 	pid_t parent = getppid();
@@ -184,7 +185,7 @@ static int place_parent(const struct core_user *u, uid_t ruid, struct core_err *
 		return core_fail(e, -ESRCH, "the session process is gone");
 	if (ruid != 0 && (parent_uid(parent, &owner) < 0 || owner != ruid)) {
 		close(pidfd);
-		return core_fail(e, -EPERM, "the calling process is not the user's own (refused)");
+		return 0; /* not the user's own process (say, su from root's shell): started, not placed */
 	}
 	r = core_place(u, parent, e);
 	/* still the same, living parent (a pid reused meanwhile would show here) */

@@ -48,6 +48,15 @@ run ssh_as lxt-a -o ExitOnForwardFailure=yes -W 127.0.0.1:"$SSHD_PORT"
 expect_match "ssh -W (stdio forwarding) is refused" "administratively prohibited|stdio forwarding failed"
 run ssh_as lxt-a -o ExitOnForwardFailure=yes -R 127.0.0.1:0:127.0.0.1:"$SSHD_PORT" true
 [ "$RC" != 0 ] && pass "ssh -R is refused" || fail "remote forwarding was allowed"
+# ssh -N -L: the client listens, but sshd refuses the channel, so nothing of the host is reached
+LPORT=$((SSHD_PORT + 1))
+ssh_as lxt-a -N -L "127.0.0.1:$LPORT:127.0.0.1:$SSHD_PORT" 2>/dev/null &
+fwd=$!
+for i in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$LPORT") 2>/dev/null && break; sleep 0.1; done
+banner=$( (exec 3<>"/dev/tcp/127.0.0.1/$LPORT" && timeout 5 head -c 7 <&3) 2>/dev/null)
+kill "$fwd" 2>/dev/null
+wait "$fwd" 2>/dev/null
+[ "$banner" != "SSH-2.0" ] && pass "ssh -N -L reaches nothing on the host" || fail "ssh -N -L forwarded to the host's sshd"
 
 # --- root and an exempt user get the host
 run ssh_as root 'readlink /proc/self/ns/pid'
