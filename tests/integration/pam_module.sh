@@ -22,5 +22,17 @@ for u in lxt-e lxt-a; do
 	[ "$RC" = 0 ] && pass "$u: $CYCLES open/close cycles, no leak, no fd growth under valgrind" || fail "$u: valgrind or fd count (exit $RC)" "$(printf '%s\n' "$OUT" | tail -30)"
 	expect_match "$u: every cycle succeeded" "^cycles $CYCLES failures 0 fds ([0-9]+) -> \1$"
 done
+# An exempt user's session is decided in the module: no process is started for it.
+if command -v strace >/dev/null; then
+	run strace -f -qq -e trace=execve,clone,clone3,fork,vfork -o "$PAMD/trace" "$BUILD/tests/pam_cycles" "$PAMD" lxlogin-test lxt-e 3
+	n=$(grep -cE 'clone|fork|execve\(' "$PAMD/trace")
+	[ "$RC" = 0 ] && [ "$n" = 1 ] && pass "exempt user: no fork, no exec in 3 sessions" || fail "exempt user: $n process calls" "$(cat "$PAMD/trace")"
+	run strace -f -qq -e trace=execve -o "$PAMD/trace" "$BUILD/tests/pam_cycles" "$PAMD" lxlogin-test lxt-a 1
+	grep -qF "execve(\"$HELPER\", [\"lxlogin-helper\", \"session\", \"lxt-a\"], 0x" "$PAMD/trace" &&
+		grep -F "execve(\"$HELPER\"" "$PAMD/trace" | grep -qF "/* 0 vars */" &&
+		pass "contained user: the helper is run by absolute path, with an empty environment" || fail "helper exec" "$(cat "$PAMD/trace")"
+else
+	printf 'SKIPPED: process-call checks (strace is not installed)\n'
+fi
 groupdel lxt-admins
 finish
