@@ -180,6 +180,32 @@ large=$(layer_list lxt-l)
 run in_ct lxt-l 'ls /usr/share/filler | wc -l'
 expect_line "the large image is all there inside" "10000"
 
+# SECURITY.md case 16: a hard link in the layer to a root file, then a start: no pass "fixes" its owner.
+VICTIM=$LXT_STATE_DIR/victim
+printf 'secret\n' > "$VICTIM"
+chmod 600 "$VICTIM"
+"$HELPER" stop lxt-s >/dev/null
+ln "$VICTIM" "$LXT_STATE_DIR/users/lxt-s/upper/victim-link"
+expect_rc "start with a hard link to a root file in the layer" 0 "$HELPER" start lxt-s
+[ "$(stat -c %u:%g:%a "$VICTIM")" = 0:0:600 ] && pass "the linked root file keeps its owner and mode" || fail "victim is now $(stat -c %u:%g:%a "$VICTIM")"
+run in_ct lxt-s 'cat /victim-link 2>&1'
+expect_no_match "the container cannot read it" "^secret$"
+
+# SECURITY.md case 18: container root plants a symlink at a mount target for the next start.
+before_passwd=$(sha256sum /etc/passwd)
+before_mounts=$(sort /proc/self/mountinfo | sha256sum)
+"$HELPER" stop lxt-a >/dev/null
+# what root inside can leave in its layer while stopped (the home dir is a busy mount while running)
+rm -rf "$LXT_STATE_DIR/users/lxt-a/upper/home/lxt-a"
+ln -s /etc "$LXT_STATE_DIR/users/lxt-a/upper/home/lxt-a"
+chown -h "$(subuid_of lxt-a):$(awk -F: '$1=="lxt-a"{print $2}' /etc/subgid)" "$LXT_STATE_DIR/users/lxt-a/upper/home/lxt-a"
+run "$HELPER" start lxt-a
+[ "$(sha256sum /etc/passwd)" = "$before_passwd" ] && [ "$(sort /proc/self/mountinfo | sha256sum)" = "$before_mounts" ] &&
+	pass "a planted symlink at the home mount target changes nothing on the host (start: $RC)" || fail "host changed after a planted symlink"
+[ "$RC" = 1 ] && pass "liblxc refuses to mount onto the planted symlink" || fail "start over a planted symlink: $RC" "$OUT"
+"$HELPER" stop lxt-a >/dev/null
+rm -f "$LXT_STATE_DIR/users/lxt-a/upper/home/lxt-a"
+
 # --- stop removes cgroups and mounts, keeps the layer
 for u in lxt-a lxt-b lxt-s lxt-l; do expect_rc "stop $u" 0 "$HELPER" stop "$u"; done
 [ -z "$(host_mounts_of_instance)" ] && pass "no lxlogin mount remains" || fail "mounts remain" "$(host_mounts_of_instance)"
