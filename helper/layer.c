@@ -15,8 +15,8 @@
 
 #define IMAGE_FILE_MAX (1 << 20)
 
-/* Read a file of the image, resolving links inside the image's root only. */
-static int image_read(int image_root, const char *path, char **ret)
+/* Read a file of the image, resolving links inside the image's root only; its gid too if asked. */
+static int image_read_gid(int image_root, const char *path, char **ret, gid_t *ret_gid)
 {
 	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK,
 				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV };
@@ -33,6 +33,8 @@ static int image_read(int image_root, const char *path, char **ret)
 		return -errno;
 	if (!S_ISREG(st.st_mode) || st.st_size > IMAGE_FILE_MAX)
 		return -EINVAL;
+	if (ret_gid)
+		*ret_gid = st.st_gid;
 	buf = malloc((size_t)st.st_size + 1);
 	if (!buf)
 		return -ENOMEM;
@@ -42,6 +44,11 @@ static int image_read(int image_root, const char *path, char **ret)
 	buf[n] = '\0';
 	*ret = move_ptr(buf);
 	return 0;
+}
+
+static int image_read(int image_root, const char *path, char **ret)
+{
+	return image_read_gid(image_root, path, ret, NULL);
 }
 
 static bool image_has(int image_root, const char *path)
@@ -137,6 +144,29 @@ static int write_identity(const struct core_user *u, int image_root, int upper, 
 	r = file_write_atomic(etc, "passwd", new_passwd, strlen(new_passwd), 0644, croot, cgroot);
 	if (!r)
 		r = file_write_atomic(etc, "group", new_group, strlen(new_group), 0644, croot, cgroot);
+	if (!r) { /* systemd sets the hostname from /etc/hostname; sudo wants it in /etc/hosts */
+		snprintf(entry, sizeof(entry), "%s\n", u->hostname);
+		r = file_write_atomic(etc, "hostname", entry, strlen(entry), 0644, croot, cgroot);
+	}
+	if (!r) {
+		snprintf(entry, sizeof(entry),
+			 "127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n",
+			 u->hostname);
+		r = file_write_atomic(etc, "hosts", entry, strlen(entry), 0644, croot, cgroot);
+	}
+	if (!r &&
+	    image_has(image_root, "etc/shadow")) { /* a locked password: PAM account checks pass, no login by it */
+		__do_free char *shadow = NULL, *new_shadow = NULL;
+		gid_t shadow_gid = 0;
+		if (image_read_gid(image_root, "etc/shadow", &shadow, &shadow_gid) < 0)
+			return core_fail(e, -EINVAL, "image %s: /etc/shadow cannot be read", u->policy.values.image);
+		snprintf(entry, sizeof(entry), "%s:*:19000:0:99999:7:::\n", a->name);
+		new_shadow = with_entry(shadow, a->name, (unsigned)-1, entry);
+		if (!new_shadow)
+			return -ENOMEM;
+		r = file_write_atomic(etc, "shadow", new_shadow, strlen(new_shadow), 0640, croot,
+				      (gid_t)(cgroot + (shadow_gid < u->gids.count ? shadow_gid : 0)));
+	}
 	if (!r && u->policy.values.root) {
 		__do_close int sudoers = dir_ensure(etc, "sudoers.d", 0755, croot, cgroot, "layer sudoers.d", e);
 		snprintf(entry, sizeof(entry), "# lxlogin: root = yes in the policy\n%s ALL=(ALL:ALL) NOPASSWD: ALL\n",

@@ -32,7 +32,7 @@ got=$(ssh_as lxt-a cat < "$SSHD_DIR/random" | sha256sum)
 out=$(ssh_as lxt-a 'echo to-stdout; echo to-stderr >&2' 2>"$SSHD_DIR/err")
 [ "$out" = to-stdout ] && [ "$(cat "$SSHD_DIR/err")" = to-stderr ] && pass "stdout and stderr stay separate" || fail "stdout '$out' stderr '$(cat "$SSHD_DIR/err")'"
 run ssh_as lxt-a /bin/sh -c "'cat /etc/hostname'"
-expect_line "ssh u@h /bin/sh -c ... runs inside" "busybox"
+expect_line "ssh u@h /bin/sh -c ... runs inside (the container's /etc/hostname)" "lxt-a-box"
 
 # --- ~/.ssh/rc, sftp, forwarding
 mkdir -p /home/lxt-a/.ssh
