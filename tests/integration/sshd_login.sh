@@ -126,9 +126,12 @@ if command -v tmux >/dev/null; then
 	type_line 'stty size'
 	wait_screen '^24 80$' && pass "pty: stty size is the window's" || fail "pty: stty size" "$(screen)"
 	"${TM[@]}" resize-window -t lxt -x 100 -y 30 2>/dev/null
-	sleep 0.5
-	type_line 'stty size'
-	wait_screen '^30 100$' && pass "pty: stty size follows a resize" || fail "pty: resize not seen" "$(screen)"
+	resized=""
+	for i in $(seq 20); do # the resize travels through ssh, sshd and the proxied pty: ask until it arrives (bounded)
+		type_line 'clear; stty size'
+		for j in $(seq 10); do screen | grep -q '^30 100$' && { resized=1; break 2; }; sleep 0.1; done
+	done
+	[ -n "$resized" ] && pass "pty: stty size follows a resize" || fail "pty: resize not seen" "$(screen)"
 	type_line 'sleep 300'
 	sleep 0.5
 	"${TM[@]}" send-keys -t lxt C-c
