@@ -18,6 +18,13 @@ HOOKED=$BIN/lxlogin-helper-testhooks
 SHELL_BIN=$BIN/lxlogin-shell
 PAM_MODULE=$BIN/pam_lxlogin.so
 CT_USERS=()
+CT_GROUPS=()
+
+# ct_group NAME: a test group, removed at the end
+ct_group() {
+	groupdel "$1" >/dev/null 2>&1
+	groupadd "$1" && CT_GROUPS+=("$1")
+}
 
 ct_setup() {
 	ct_cleanup_quiet
@@ -76,7 +83,7 @@ cgroup_dirs_of() { ls -d /sys/fs/cgroup/*/"$LXT_CGROUP/$1" 2>/dev/null; }
 
 # Kill what our containers left (by pid, from our own cgroups only), then remove everything we made.
 ct_cleanup_quiet() {
-	local u
+	local u g
 	declare -F sshd_cleanup >/dev/null && sshd_cleanup
 	for u in "${CT_USERS[@]}"; do [ -x "$HELPER" ] && "$HELPER" stop "$u" >/dev/null 2>&1; done
 	for f in /sys/fs/cgroup/*/"$LXT_CGROUP"; do
@@ -90,6 +97,7 @@ ct_cleanup_quiet() {
 		[ -d "$f" ] && find "$f" -depth -type d -exec rmdir {} + 2>/dev/null
 	done
 	for u in "${CT_USERS[@]}"; do userdel -r "$u" >/dev/null 2>&1; done
+	for g in "${CT_GROUPS[@]}"; do groupdel "$g" >/dev/null 2>&1; done
 	for f in "$LXT_STATE_DIR" "$(dirname "$LXT_RUN_DIR")" "$(dirname "$LXT_CONFIG_DIR")" "$LXT_LIBEXEC_DIR"; do
 		case "$f" in */lxlogin-test*) rm -rf "$f" ;; esac # never anything but the test instance
 	done

@@ -6,7 +6,7 @@ command -v valgrind >/dev/null || skip "valgrind is not installed"
 [ "${LXT_SANITIZE:-OFF}" = ON ] && skip "valgrind cannot run ASan-built code; the plain build runs this test"
 ct_setup
 ct_user lxt-a
-groupadd lxt-admins
+ct_group lxt-admins
 ct_user lxt-e
 usermod -aG lxt-admins lxt-e
 printf 'image = busybox\nexempt_groups = lxt-admins\nstart_timeout = 60s\n' > "$LXT_CONFIG_DIR/lxlogin.conf"
@@ -34,5 +34,4 @@ if command -v strace >/dev/null; then
 else
 	printf 'SKIPPED: process-call checks (strace is not installed)\n'
 fi
-groupdel lxt-admins
 finish

@@ -61,7 +61,7 @@ wait "$fwd" 2>/dev/null
 # --- root and an exempt user get the host
 run ssh_as root 'readlink /proc/self/ns/pid'
 expect_line "root gets the host session" "$HOST_PIDNS"
-groupadd lxt-admins
+ct_group lxt-admins
 ct_user lxt-e
 usermod -aG lxt-admins lxt-e
 printf 'image = busybox\nexempt_groups = lxt-admins\nstart_timeout = 60s\n' > "$LXT_CONFIG_DIR/lxlogin.conf"
