@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "policy.h"
@@ -80,6 +81,9 @@ int run_dir_open(const char *sub, mode_t mode, struct core_err *e);
 int dir_ensure(int parent, const char *name, mode_t mode, uid_t uid, gid_t gid, const char *shown, struct core_err *e);
 int file_write_atomic(int dirfd, const char *name, const char *data, size_t len, mode_t mode, uid_t uid, gid_t gid);
 int tree_remove(int parent, const char *name, unsigned depth);
+#define TREE_FILE_MAX (1 << 20)
+int tree_stat(int root, const char *path, struct stat *st);
+int tree_read(int root, const char *path, char **ret, gid_t *ret_gid);
 
 /* layer.c: the user's writable layer, made once with their identity inside */
 int layer_ensure(const struct core_user *u, int image_fd, struct core_err *e);
@@ -110,6 +114,7 @@ void core_user_free(struct core_user *u);
 int core_start(const struct core_user *u, struct core_err *e);
 int core_stop(const struct core_user *u, struct core_err *e);
 int core_place(const struct core_user *u, pid_t pid, struct core_err *e);
+int core_reset(const struct core_user *u, bool delete, char *archived, size_t size, struct core_err *e);
 int core_status(const struct core_user *u, enum core_state *ret_state, pid_t *ret_init, struct core_err *e);
 
 /* privs.c */

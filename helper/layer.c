@@ -1,49 +1,26 @@
 /* layer.c - the user's writable layer: made once, empty but for their identity inside. */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "core.h"
 #include "testhooks.h"
 
-#define IMAGE_FILE_MAX (1 << 20)
-
-/* Read a file of the image, resolving links inside the image's root only; its gid too if asked. */
+/* A file of the image ("" if it has none), links resolved inside the image only; its gid too if asked. */
 static int image_read_gid(int image_root, const char *path, char **ret, gid_t *ret_gid)
 {
-	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK,
-				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV };
-	__do_close int fd = (int)syscall(SYS_openat2, image_root, path, &how, sizeof(how));
-	__do_free char *buf = NULL;
-	struct stat st;
-	ssize_t n;
+	int r = tree_read(image_root, path, ret, ret_gid);
 
-	if (fd < 0 && errno == ENOENT) {
+	if (r == -ENOENT) {
 		*ret = strdup("");
 		return *ret ? 0 : -ENOMEM;
 	}
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode) || st.st_size > IMAGE_FILE_MAX)
-		return -EINVAL;
-	if (ret_gid)
-		*ret_gid = st.st_gid;
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf)
-		return -ENOMEM;
-	n = read(fd, buf, (size_t)st.st_size);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	*ret = move_ptr(buf);
-	return 0;
+	return r;
 }
 
 static int image_read(int image_root, const char *path, char **ret)
@@ -53,9 +30,8 @@ static int image_read(int image_root, const char *path, char **ret)
 
 static bool image_has(int image_root, const char *path)
 {
-	struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
-	__do_close int fd = (int)syscall(SYS_openat2, image_root, path, &how, sizeof(how));
-	return fd >= 0;
+	struct stat st;
+	return tree_stat(image_root, path, &st) == 0;
 }
 
 /* The image's passwd/group text without lines for this name or id, plus ours. */
@@ -181,12 +157,47 @@ static int write_identity(const struct core_user *u, int image_root, int upper, 
 	return 0;
 }
 
+static int image_record_write(const struct core_user *u, int layer, struct core_err *e)
+{
+	char line[POLICY_NAME_MAX + 2];
+	int n = snprintf(line, sizeof(line), "%s\n", u->policy.values.image);
+	int r = file_write_atomic(layer, "image", line, (size_t)n, 0644, 0, 0);
+
+	return r < 0 ? core_fail(e, r, "layer of %s: writing its image record: %s", u->acct.name, strerror(-r)) : 0;
+}
+
 /*
- * STATE/users/<user>/{upper,work}: root 0700 above, upper owned by the range's
- * root. A new upper is built as upper.new and renamed into place, so a crash
- * leaves either no layer or a complete one; a leftover upper.new was never
- * seen by any container and is removed. An existing upper is never walked or
- * chowned: the container owns what is inside it.
+ * STATE/users/<user>/image names the image the layer was made on. A layer is
+ * a diff against that image: on another image its files would mix with the
+ * new image's, so a changed image is refused until the admin resets the user.
+ * A layer made before the record existed adopts the current image.
+ */
+static int image_record_check(const struct core_user *u, int layer, struct core_err *e)
+{
+	const char *image = u->policy.values.image, *name = u->acct.name;
+	__do_free char *made_on = NULL;
+	int r = tree_read(layer, "image", &made_on, NULL);
+
+	if (r == -ENOENT)
+		return image_record_write(u, layer, e);
+	if (r < 0)
+		return core_fail(e, r, "layer of %s: cannot read its image record: %s", name, strerror(-r));
+	made_on[strcspn(made_on, "\n")] = '\0';
+	if (strcmp(made_on, image) != 0)
+		return core_fail(e, -ESTALE,
+				 "the layer of %s was made on image '%s' but the policy now gives image '%s': "
+				 "refused, so that the two images' files never mix; 'lxloginctl reset %s' archives "
+				 "the layer and the next start begins fresh on '%s'",
+				 name, made_on, image, name, image);
+	return 0;
+}
+
+/*
+ * STATE/users/<user>/{upper,work,image}: root 0700 above, upper owned by the
+ * range's root. A new upper is built as upper.new and renamed into place, so a
+ * crash leaves either no layer or a complete one; a leftover upper.new was
+ * never seen by any container and is removed. An existing upper is never
+ * walked or chowned: the container owns what is inside it.
  */
 int layer_ensure(const struct core_user *u, int image_root, struct core_err *e)
 {
@@ -208,7 +219,7 @@ int layer_ensure(const struct core_user *u, int image_root, struct core_err *e)
 		if (!S_ISDIR(st.st_mode) || st.st_uid != u->uids.start)
 			return core_fail(e, -EPERM, "layer of %s: upper is not a directory of uid %u (refused)", name,
 					 u->uids.start);
-		return 0;
+		return image_record_check(u, layer, e);
 	}
 	r = tree_remove(layer, "upper.new", 64);
 	if (r < 0)
@@ -217,6 +228,8 @@ int layer_ensure(const struct core_user *u, int image_root, struct core_err *e)
 	if (fresh < 0)
 		return fresh;
 	r = write_identity(u, image_root, fresh, e);
+	if (r == 0)
+		r = image_record_write(u, layer, e);
 	if (r < 0)
 		return r;
 	TEST_PAUSE("identity");

@@ -352,19 +352,35 @@ static int write_config(const struct core_user *u, struct core_err *e)
 	return 0;
 }
 
-static int image_check(const struct core_user *u, struct core_err *e, int *ret_root)
+/*
+ * The user's image, held with a shared flock on its directory until the
+ * start is over: `lxloginctl image remove` takes it exclusively, so an image
+ * never goes away under a container that is being started on it.
+ */
+static int image_check(const struct core_user *u, struct core_err *e, int *ret_hold, int *ret_root)
 {
 	__do_close int images = state_dir_open("images", 0755, e);
-	__do_close int image = -EBADF;
+	__do_close int image = -EBADF, now = -EBADF;
+	const char *name = u->policy.values.image;
+	struct stat held, named;
 	int root;
 
 	if (images < 0)
 		return images;
-	image = openat(images, u->policy.values.image, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	root = image < 0 ? -1 : openat(image, "rootfs", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	image = openat(images, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (image >= 0 && flock(image, LOCK_SH) < 0)
+		return core_fail(e, -errno, "image %s: lock: %s", name, strerror(errno));
+	/* still installed under its name once locked (a removal renames it first) */
+	now = image < 0 ? -EBADF : openat(images, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (now < 0 || fstat(image, &held) < 0 || fstat(now, &named) < 0 || held.st_ino != named.st_ino ||
+	    held.st_dev != named.st_dev)
+		return core_fail(e, -ENOENT, "image '%s' is not installed (%s/images/%s; see lxloginctl image list)",
+				 name, LXLOGIN_STATE_DIR, name);
+	root = openat(image, "rootfs", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (root < 0)
-		return core_fail(e, -ENOENT, "image '%s' is not installed (%s/images/%s/rootfs)",
-				 u->policy.values.image, LXLOGIN_STATE_DIR, u->policy.values.image);
+		return core_fail(e, -ENOENT, "image '%s' has no rootfs (%s/images/%s/rootfs)", name, LXLOGIN_STATE_DIR,
+				 name);
+	*ret_hold = move_fd(image);
 	*ret_root = root;
 	return 0;
 }
@@ -378,7 +394,7 @@ static int image_check(const struct core_user *u, struct core_err *e, int *ret_r
  */
 int core_start(const struct core_user *u, struct core_err *e)
 {
-	__do_close int lock = -EBADF, image_root = -EBADF;
+	__do_close int lock = -EBADF, image_hold = -EBADF, image_root = -EBADF;
 	struct cgroup_layout layout = { 0 };
 	struct cgroup_limits lim;
 	enum core_state state;
@@ -393,7 +409,7 @@ int core_start(const struct core_user *u, struct core_err *e)
 	r = core_status(u, &state, &init, e);
 	if (r < 0 || state == CORE_RUNNING)
 		return r;
-	r = image_check(u, e, &image_root);
+	r = image_check(u, e, &image_hold, &image_root);
 	if (r < 0)
 		return r;
 	r = layer_ensure(u, image_root, e);
@@ -467,4 +483,60 @@ int core_place(const struct core_user *u, pid_t pid, struct core_err *e)
 		r = cgroup_user_enter(&layout, u->acct.name, pid, e);
 	cgroup_layout_close(&layout);
 	return r;
+}
+
+/*
+ * Start the user over: stop the container, then move their layer (upper,
+ * work, image record) to STATE/archive/<user>-<UTC time>, or delete it. Under
+ * the user's lock, so no start runs meanwhile; the next start makes a fresh
+ * layer on the image the policy gives. archived gets the archive's name.
+ */
+int core_reset(const struct core_user *u, bool delete, char *archived, size_t size, struct core_err *e)
+{
+	__do_close int lock = -EBADF, users = -EBADF, archive = -EBADF;
+	const char *name = u->acct.name;
+	enum core_state state;
+	struct tm tm;
+	time_t now = time(NULL);
+	char stamp[32];
+	pid_t init;
+	int r;
+
+	r = core_stop(u, e);
+	if (r < 0)
+		return r;
+	lock = lock_user(name, u->policy.values.start_timeout_s, e);
+	if (lock < 0)
+		return lock;
+	r = core_status(u, &state, &init, e);
+	if (r < 0)
+		return r;
+	if (state == CORE_RUNNING)
+		return core_fail(e, -EBUSY, "the container of %s was started again meanwhile; try again", name);
+	users = state_dir_open("users", 0700, e);
+	archive = users < 0 ? users : state_dir_open("archive", 0700, e);
+	if (archive < 0)
+		return archive;
+	if (faccessat(users, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		return core_fail(e, -ENOENT, "%s has no layer: nothing to reset", name);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", gmtime_r(&now, &tm));
+	for (int i = 0;; i++) {
+		if (i == 0)
+			snprintf(archived, size, "%s-%s", name, stamp);
+		else
+			snprintf(archived, size, "%s-%s.%d", name, stamp, i);
+		if (renameat2(users, name, archive, archived, RENAME_NOREPLACE) == 0)
+			break;
+		if (errno != EEXIST || i == 100)
+			return core_fail(e, -errno, "moving the layer of %s to the archive: %s", name, strerror(errno));
+	}
+	if (!delete)
+		return 0;
+	r = tree_remove(archive, archived, 512);
+	if (r < 0)
+		return core_fail(
+			e, r,
+			"the layer of %s was moved aside but not all deleted (%s): what is left is in %s/archive/%s",
+			name, strerror(-r), LXLOGIN_STATE_DIR, archived);
+	return 0;
 }

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "config.h"
 #include "policy.h"
 
@@ -50,6 +51,28 @@ static bool env_ok(const char *kv)
 	return false;
 }
 
+/* The container's default locale (/etc/default/locale, as pam_env reads it) when the client sent none. */
+static void locale_default(void)
+{
+	__do_fclose FILE *f = NULL;
+	char line[256];
+
+	if (getenv("LANG"))
+		return;
+	f = fopen("/etc/default/locale", "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *v = strchr(line, '=');
+		line[strcspn(line, "\n")] = '\0';
+		if (!v || (strncmp(line, "LANG=", 5) != 0 && strncmp(line, "LANGUAGE=", 9) != 0 &&
+			   strncmp(line, "LC_", 3) != 0))
+			continue;
+		*v++ = '\0';
+		if (*v == '"' && v[strlen(v) - 1] == '"' && strlen(v) >= 2)
+			v[strlen(v) - 1] = '\0', v++;
+		setenv(line, v, 0);
+	}
+}
+
 /*
  * Runs inside the container, as the user: their shell from the container's
  * own passwd, as a login shell or with -c CMD, in their home.
@@ -70,6 +93,7 @@ static int run_in_container(void *arg)
 			_exit(126);
 	}
 	setenv("SHELL", shell, 1);
+	locale_default();
 	if (p->cmd) {
 		execl(shell, base, "-c", p->cmd, (char *)NULL);
 	} else {

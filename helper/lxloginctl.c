@@ -4,10 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "config.h"
 #include "core.h"
+#include "image.h"
 #include "policy.h"
 
 /* Exit codes, as lxloginctl(8) documents them. */
@@ -17,25 +19,40 @@ enum {
 	EXIT_USAGE = 2,	   /* bad command line, unknown user, or the command could not run */
 };
 
-static const char usage[] = "Usage: lxloginctl [--config-dir DIR] policy check\n"
-			    "       lxloginctl [--config-dir DIR] policy show USER\n"
-			    "       lxloginctl start|stop|status USER\n"
-			    "       lxloginctl subid assign USER\n"
-			    "       lxloginctl --help | --version\n"
-			    "\n"
-			    "  policy check       validate every policy file; print each problem as\n"
-			    "                     file:line: key: why; exit 1 if there is any\n"
-			    "  policy show USER   whether USER is contained, exempt or refused, and why;\n"
-			    "                     for a contained user every effective value with its\n"
-			    "                     source file:line (or default)\n"
-			    "  start USER         start USER's container (nothing if it runs)\n"
-			    "  stop USER          stop it, remove its cgroup; the user's layer stays\n"
-			    "  status USER        'running PID' or 'stopped'\n"
-			    "  subid assign USER  give USER a free subordinate uid/gid range (usermod)\n"
-			    "  --config-dir DIR   use the policy in DIR instead of " LXLOGIN_CONFIG_DIR "\n"
-			    "\n"
-			    "Exit status: 0 success, 1 policy problems (or USER would be refused),\n"
-			    "2 usage error or the command could not run. See lxloginctl(8).\n";
+static const char usage[] =
+	"Usage: lxloginctl [--config-dir DIR] policy check\n"
+	"       lxloginctl [--config-dir DIR] policy show USER\n"
+	"       lxloginctl start|stop|status USER\n"
+	"       lxloginctl reset [--yes] [--delete] USER\n"
+	"       lxloginctl subid assign USER\n"
+	"       lxloginctl image build debian [--suite SUITE] [--packages A,B] [--mirror URL] NAME\n"
+	"       lxloginctl image build busybox NAME\n"
+	"       lxloginctl image import DIR|TARBALL|- NAME\n"
+	"       lxloginctl image list\n"
+	"       lxloginctl image remove [--force] NAME\n"
+	"       lxloginctl --help | --version\n"
+	"\n"
+	"  policy check       validate every policy file; print each problem as\n"
+	"                     file:line: key: why; exit 1 if there is any\n"
+	"  policy show USER   whether USER is contained, exempt or refused, and why;\n"
+	"                     for a contained user every effective value with its\n"
+	"                     source file:line (or default)\n"
+	"  start USER         start USER's container (nothing if it runs)\n"
+	"  stop USER          stop it, remove its cgroup; the user's layer stays\n"
+	"  status USER        'running PID' or 'stopped'\n"
+	"  reset USER         stop USER's container and archive their layer (with\n"
+	"                     --delete: delete it); asks first unless --yes\n"
+	"  subid assign USER  give USER a free subordinate uid/gid range (usermod)\n"
+	"  image build        make an image: Debian (debootstrap from this machine's\n"
+	"                     apt mirror, systemd as init) or a tiny busybox one\n"
+	"  image import       an image from a rootfs directory or tarball (- : stdin)\n"
+	"  image list         name, distribution, size, build date, users\n"
+	"  image remove NAME  refused while a container runs on it, and while users'\n"
+	"                     layers were made on it unless --force\n"
+	"  --config-dir DIR   use the policy in DIR instead of " LXLOGIN_CONFIG_DIR "\n"
+	"\n"
+	"Exit status: 0 success, 1 policy problems (or USER would be refused),\n"
+	"2 usage error or the command could not run. See lxloginctl(8).\n";
 
 static int policy_check_cmd(const char *dir)
 {
@@ -181,6 +198,125 @@ static int subid_assign_cmd(const char *name)
 	return EXIT_OK;
 }
 
+/* Ask on the terminal; without one, only --yes says yes. */
+static bool confirmed(const char *what, const char *name)
+{
+	char answer[POLICY_NAME_MAX + 8];
+
+	if (!isatty(STDIN_FILENO)) {
+		fprintf(stderr, "lxloginctl: %s: not on a terminal; add --yes to confirm\n", what);
+		return false;
+	}
+	printf("%s. Type the user name (%s) to go on: ", what, name);
+	fflush(stdout);
+	if (!fgets(answer, sizeof(answer), stdin))
+		return false;
+	answer[strcspn(answer, "\n")] = '\0';
+	return strcmp(answer, name) == 0;
+}
+
+static int reset_cmd(int argc, char **argv)
+{
+	struct core_err err = { "" };
+	struct core_user user;
+	bool yes = false, delete = false;
+	char what[256], archived[POLICY_NAME_MAX + 64];
+	const char *name = NULL;
+	int r;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--yes") == 0)
+			yes = true;
+		else if (strcmp(argv[i], "--delete") == 0)
+			delete = true;
+		else if (!name && argv[i][0] != '-')
+			name = argv[i];
+		else
+			return fputs(usage, stderr), EXIT_USAGE;
+	}
+	if (!name)
+		return fputs(usage, stderr), EXIT_USAGE;
+	if (geteuid() != 0) {
+		fprintf(stderr, "lxloginctl: reset: must be run as root\n");
+		return EXIT_USAGE;
+	}
+	r = core_user_load(name, &user, &err);
+	if (r < 0) {
+		fprintf(stderr, "lxloginctl: %s\n", err.msg);
+		return EXIT_PROBLEMS;
+	}
+	snprintf(what, sizeof(what), "Reset %s: stop their container and %s their layer (every file they wrote inside)",
+		 name, delete ? "DELETE" : "archive");
+	if (!yes && !confirmed(what, name)) {
+		core_user_free(&user);
+		fprintf(stderr, "lxloginctl: reset %s: not confirmed, nothing done\n", name);
+		return EXIT_PROBLEMS;
+	}
+	r = core_reset(&user, delete, archived, sizeof(archived), &err);
+	core_user_free(&user);
+	if (r < 0) {
+		fprintf(stderr, "lxloginctl: reset %s: %s\n", name, err.msg);
+		return EXIT_PROBLEMS;
+	}
+	if (delete)
+		printf("%s: layer deleted; the next login starts fresh\n", name);
+	else
+		printf("%s: layer archived to %s/archive/%s; the next login starts fresh\n", name, LXLOGIN_STATE_DIR,
+		       archived);
+	return EXIT_OK;
+}
+
+/* image build|import|list|remove */
+static int image_cmd(int argc, char **argv)
+{
+	struct image_source src = { .suite = "bookworm", .packages = "" };
+	struct core_err err = { "" };
+	const char *name = NULL;
+	int r;
+
+	if (argc < 2)
+		return fputs(usage, stderr), EXIT_USAGE;
+	if (geteuid() != 0) {
+		fprintf(stderr, "lxloginctl: image: must be run as root\n");
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "list") == 0 && argc == 2) {
+		r = image_list(&err);
+	} else if (strcmp(argv[1], "remove") == 0 && (argc == 3 || (argc == 4 && strcmp(argv[2], "--force") == 0))) {
+		r = image_remove(argv[argc - 1], argc == 4, &err);
+	} else if (strcmp(argv[1], "import") == 0 && argc == 4) {
+		src.kind = IMAGE_IMPORT;
+		src.from = argv[2];
+		r = image_build(argv[3], &src, &err);
+	} else if (strcmp(argv[1], "build") == 0 && argc >= 4 &&
+		   (strcmp(argv[2], "debian") == 0 || strcmp(argv[2], "busybox") == 0)) {
+		src.kind = strcmp(argv[2], "debian") == 0 ? IMAGE_DEBIAN : IMAGE_BUSYBOX;
+		for (int i = 3; i < argc; i++) {
+			bool has_value = i + 1 < argc && src.kind == IMAGE_DEBIAN;
+			if (has_value && strcmp(argv[i], "--suite") == 0)
+				src.suite = argv[++i];
+			else if (has_value && strcmp(argv[i], "--packages") == 0)
+				src.packages = argv[++i];
+			else if (has_value && strcmp(argv[i], "--mirror") == 0)
+				src.mirror = argv[++i];
+			else if (!name && argv[i][0] != '-')
+				name = argv[i];
+			else
+				return fputs(usage, stderr), EXIT_USAGE;
+		}
+		if (!name)
+			return fputs(usage, stderr), EXIT_USAGE;
+		r = image_build(name, &src, &err);
+	} else {
+		return fputs(usage, stderr), EXIT_USAGE;
+	}
+	if (r < 0) {
+		fprintf(stderr, "lxloginctl: image %s: %s\n", argv[1], err.msg);
+		return EXIT_PROBLEMS;
+	}
+	return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -228,6 +364,10 @@ int main(int argc, char **argv)
 		return container_cmd(argv[0], argv[1]);
 	if (argc == 3 && strcmp(argv[0], "subid") == 0 && strcmp(argv[1], "assign") == 0)
 		return subid_assign_cmd(argv[2]);
+	if (argc >= 1 && strcmp(argv[0], "reset") == 0)
+		return reset_cmd(argc, argv);
+	if (argc >= 1 && strcmp(argv[0], "image") == 0)
+		return image_cmd(argc, argv);
 	fputs(usage, stderr);
 	return EXIT_USAGE;
 }

@@ -2,9 +2,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -157,4 +160,50 @@ int tree_remove(int parent, const char *name, unsigned depth)
 	if (r == 0 && unlinkat(parent, name, AT_REMOVEDIR) < 0)
 		r = -errno;
 	return r;
+}
+
+/* root/path opened with every link resolved inside root (an image, a layer): never out of it. */
+static int tree_open(int root, const char *path, uint64_t flags)
+{
+	struct open_how how = { .flags = flags | O_CLOEXEC,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV };
+	int fd = (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
+
+	return fd < 0 ? -errno : fd;
+}
+
+int tree_stat(int root, const char *path, struct stat *st)
+{
+	__do_close int fd = tree_open(root, path, O_PATH);
+
+	if (fd < 0)
+		return fd;
+	return fstat(fd, st) < 0 ? -errno : 0;
+}
+
+/* A regular file of at most TREE_FILE_MAX bytes, NUL-terminated; its gid too if asked. */
+int tree_read(int root, const char *path, char **ret, gid_t *ret_gid)
+{
+	__do_close int fd = tree_open(root, path, O_RDONLY | O_NONBLOCK);
+	__do_free char *buf = NULL;
+	struct stat st;
+	ssize_t n;
+
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) || st.st_size > TREE_FILE_MAX)
+		return -EINVAL;
+	if (ret_gid)
+		*ret_gid = st.st_gid;
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf)
+		return -ENOMEM;
+	n = read(fd, buf, (size_t)st.st_size);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	*ret = move_ptr(buf);
+	return 0;
 }

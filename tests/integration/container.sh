@@ -165,8 +165,13 @@ expect_line "... private to the user" "drwx------"
 "$HELPER" stop lxt-c >/dev/null
 
 # --- first-login cost does not grow with the image: the same work for 10 and 10,000 files
-"$SRC/scripts/mkimage-busybox" "$LXT_STATE_DIR/images/small" 10 >/dev/null
-"$SRC/scripts/mkimage-busybox" "$LXT_STATE_DIR/images/large" 10000 >/dev/null
+filled_image() { # NAME NFILES: a busybox image with NFILES more small files in /usr/share/filler
+	"$BUILD/lxloginctl" image build busybox "$1" >/dev/null || fail "image build $1"
+	mkdir -p "$LXT_STATE_DIR/images/$1/rootfs/usr/share/filler"
+	(cd "$LXT_STATE_DIR/images/$1/rootfs/usr/share/filler" && seq "$2" | xargs touch)
+}
+filled_image small 10
+filled_image large 10000
 ct_user lxt-s "image = small"
 ct_user lxt-l "image = large"
 expect_rc "first start on a 10-file image" 0 "$HELPER" start lxt-s
