@@ -82,6 +82,7 @@ int dir_ensure(int parent, const char *name, mode_t mode, uid_t uid, gid_t gid, 
 int file_write_atomic(int dirfd, const char *name, const char *data, size_t len, mode_t mode, uid_t uid, gid_t gid);
 int tree_remove(int parent, const char *name, unsigned depth);
 #define TREE_FILE_MAX (1 << 20)
+int tree_open(int root, const char *path, uint64_t flags);
 int tree_stat(int root, const char *path, struct stat *st);
 int tree_read(int root, const char *path, char **ret, gid_t *ret_gid);
 

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <lxc/attach_options.h>
 #include <lxc/lxccontainer.h>
 #include <poll.h>
 #include <sched.h>
@@ -152,10 +153,91 @@ static void child_result(int fd, int r, const char *msg)
 /* What the user-side child does: liblxc as the user, unprivileged. */
 enum user_op { OP_START, OP_STOP, OP_STATUS };
 
+/*
+ * A systemd container is ready for a login when its boot is over: until then
+ * D-Bus and logind may not be up, and the login's first command would fail.
+ * Ask systemctl inside (as root there) until it says running, degraded or
+ * maintenance, until the deadline (CLOCK_MONOTONIC seconds, the start's
+ * own timeout); past that the login goes on regardless.
+ * Other inits are ready as soon as they run.
+ */
+/* Whether the image's /sbin/init is systemd, looked up in the rootfs this start mounted. */
+static bool init_is_systemd(const char *user)
+{
+	char root[512], self[64], target[512];
+	__do_close int rootfd = -EBADF, init = -EBADF;
+	const char *base;
+	ssize_t n;
+
+	snprintf(root, sizeof(root), "%s/rootfs/%s", LXLOGIN_RUN_DIR, user);
+	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	init = rootfd < 0 ? -EBADF : tree_open(rootfd, "sbin/init", O_PATH);
+	if (init < 0)
+		return false;
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", init);
+	n = readlink(self, target, sizeof(target) - 1);
+	if (n <= 0)
+		return false;
+	target[n] = '\0';
+	base = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
+	return strcmp(base, "systemd") == 0;
+}
+
+static void boot_wait(struct lxc_container *c, time_t deadline)
+{
+	static const char *const ready[] = { "running", "degraded", "maintenance", "stopping" };
+	char *argv[] = { "systemctl", "is-system-running", "--wait", NULL };
+	char *env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+	lxc_attach_command_t cmd = { "systemctl", argv };
+	struct timespec now, step = { 0, 100 * 1000 * 1000 };
+	char out[64];
+	__do_close int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (null < 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	for (; now.tv_sec < deadline; nanosleep(&step, NULL), clock_gettime(CLOCK_MONOTONIC, &now)) {
+		lxc_attach_options_t opts = LXC_ATTACH_OPTIONS_DEFAULT;
+		int pipefd[2], status;
+		ssize_t n = 0;
+		pid_t pid;
+
+		if (pipe2(pipefd, O_CLOEXEC) < 0)
+			return;
+		opts.uid = 0;
+		opts.gid = 0;
+		opts.env_policy = LXC_ATTACH_CLEAR_ENV;
+		opts.extra_env_vars = env;
+		opts.stdin_fd = null;
+		opts.stdout_fd = pipefd[1];
+		opts.stderr_fd = null;
+		if (c->attach(c, lxc_attach_run_command, &cmd, &opts, &pid) < 0) {
+			close(pipefd[0]);
+			close(pipefd[1]);
+			return;
+		}
+		close(pipefd[1]);
+		struct pollfd pfd = { pipefd[0], POLLIN, 0 };
+		if (poll(&pfd, 1, (int)(deadline - now.tv_sec) * 1000) > 0)
+			n = read(pipefd[0], out, sizeof(out) - 1);
+		else
+			kill(pid, SIGKILL); /* the boot hangs: log in anyway */
+		close(pipefd[0]);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		out[n > 0 ? n : 0] = '\0';
+		out[strcspn(out, "\n")] = '\0';
+		for (size_t i = 0; i < ARRAY_SIZE(ready); i++)
+			if (strcmp(out, ready[i]) == 0)
+				return;
+	}
+}
+
 static int lxc_as_user(const struct core_user *u, enum user_op op, char *out, size_t size)
 {
 	char lxcpath[512];
 	struct lxc_container *c;
+	struct timespec t0;
 	int r = 0;
 
 	lxcpath_of(u->acct.name, lxcpath, sizeof(lxcpath));
@@ -168,13 +250,17 @@ static int lxc_as_user(const struct core_user *u, enum user_op op, char *out, si
 	case OP_START:
 		if (c->is_running(c))
 			break;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		c->want_daemonize(c, true);
 		c->want_close_all_fds(c, true);
 		if (!c->start(c, 0, NULL) || !c->wait(c, "RUNNING", (int)u->policy.values.start_timeout_s)) {
 			snprintf(out, size, "the container did not start (see %s/user/%s/lxc.log)", LXLOGIN_RUN_DIR,
 				 u->acct.name);
 			r = -EIO;
+			break;
 		}
+		if (init_is_systemd(u->acct.name))
+			boot_wait(c, t0.tv_sec + (time_t)u->policy.values.start_timeout_s);
 		break;
 	case OP_STOP:
 		if (!c->is_running(c))

@@ -163,7 +163,7 @@ int tree_remove(int parent, const char *name, unsigned depth)
 }
 
 /* root/path opened with every link resolved inside root (an image, a layer): never out of it. */
-static int tree_open(int root, const char *path, uint64_t flags)
+int tree_open(int root, const char *path, uint64_t flags)
 {
 	struct open_how how = { .flags = flags | O_CLOEXEC,
 				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV };

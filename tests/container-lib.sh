@@ -19,6 +19,22 @@ SHELL_BIN=$BIN/lxlogin-shell
 PAM_MODULE=$BIN/pam_lxlogin.so
 CT_USERS=()
 CT_GROUPS=()
+# The Debian test image is built once per run (debian_image.sh) and kept in LXT_IMAGE_CACHE
+# (beside the state dir, same filesystem) while no test uses it: ct_cached_image moves it in,
+# cleanup moves it back.
+DEBIAN_IMAGE=lxt-debian
+IMAGE_CACHE=${LXT_IMAGE_CACHE:-$LXT_STATE_DIR-cache}
+case "$IMAGE_CACHE" in *lxlogin-test*) ;; *) skip "image cache $IMAGE_CACHE is not a test path" ;; esac
+
+# ct_cached_image NAME: the cached image NAME into the store (false if there is none)
+ct_cached_image() {
+	[ -d "$IMAGE_CACHE/$1/rootfs" ] && mv "$IMAGE_CACHE/$1" "$LXT_STATE_DIR/images/$1"
+}
+# ct_cache_image NAME: keep the store's image NAME for the next tests of this run
+ct_cache_image() {
+	mkdir -p "$IMAGE_CACHE" && chmod 700 "$IMAGE_CACHE" && rm -rf "${IMAGE_CACHE:?}/$1" &&
+		mv "$LXT_STATE_DIR/images/$1" "$IMAGE_CACHE/$1"
+}
 
 # ct_group NAME: a test group, removed at the end
 ct_group() {
@@ -98,6 +114,9 @@ ct_cleanup_quiet() {
 		[ -d "$f" ] && find "$f" -depth -type d -exec rmdir {} + 2>/dev/null
 	done
 	for u in "${CT_USERS[@]}"; do userdel -r "$u" >/dev/null 2>&1; done
+	if [ -d "$LXT_STATE_DIR/images/$DEBIAN_IMAGE/rootfs" ] && [ ! -e "$IMAGE_CACHE/$DEBIAN_IMAGE" ]; then
+		ct_cache_image "$DEBIAN_IMAGE"
+	fi
 	for g in "${CT_GROUPS[@]}"; do groupdel "$g" >/dev/null 2>&1; done
 	for f in "$LXT_STATE_DIR" "$(dirname "$LXT_RUN_DIR")" "$(dirname "$LXT_CONFIG_DIR")" "$LXT_LIBEXEC_DIR"; do
 		case "$f" in */lxlogin-test*) rm -rf "$f" ;; esac # never anything but the test instance

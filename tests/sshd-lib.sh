@@ -79,11 +79,18 @@ sshd_cleanup() {
 	return 0
 }
 
-# ssh_user USER [SSH ARGS...] [-- CMD]: the real ssh client with our key
+# The real ssh client's options for our sshd: our key, no host key prompts, no waiting on input.
+ssh_opts() {
+	SSH_OPTS=(-i "$SSHD_DIR/client" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
+		-o BatchMode=yes -o LogLevel=ERROR -o ConnectTimeout=30)
+	SSH_CMD="ssh ${SSH_OPTS[*]} -p $SSHD_PORT" # for rsync -e and GIT_SSH_COMMAND
+}
+ssh_opts
+
+# ssh_as USER [SSH ARGS...] [-- CMD]: the real ssh client with our key
 ssh_as() {
 	local u=$1; shift
-	ssh -i "$SSHD_DIR/client" -p "$SSHD_PORT" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
-		-o BatchMode=yes -o LogLevel=ERROR -o ConnectTimeout=30 "$u@127.0.0.1" "$@"
+	ssh "${SSH_OPTS[@]}" -p "$SSHD_PORT" "$u@127.0.0.1" "$@"
 }
 
 # ssh_user_setup USER: key, lxlogin-shell as login shell, member of the contained group

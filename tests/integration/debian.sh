@@ -1,0 +1,112 @@
+#!/bin/bash
+# debian.sh - a real Debian system in the container, used over a real sshd: systemd as PID 1,
+# sudo, apt, and the day-to-day transfers (scp, sftp, rsync, git) (issue 6's acceptance).
+. "$(dirname "$0")/../lib.sh"
+. "$SRC/tests/container-lib.sh"
+. "$SRC/tests/sshd-lib.sh"
+for t in scp sftp rsync git; do command -v $t >/dev/null || skip "$t is missing on the host (scripts/install-deps installs it)"; done
+ct_setup
+ct_cached_image "$DEBIAN_IMAGE" || skip "no Debian test image (integration_debian_image builds it)"
+syslog_setup
+sshd_setup || { fail "sshd did not start" "$(cat "$SSHD_DIR/sshd.log" 2>/dev/null)"; finish; exit 1; }
+CTL=$BUILD/lxloginctl
+POLICY=("image = $DEBIAN_IMAGE" "memory = 1G" "pids = 1000")
+ct_user lxt-a "${POLICY[@]}" "root = yes"
+ct_user lxt-b "${POLICY[@]}" "root = no"
+ssh_user_setup lxt-a
+ssh_user_setup lxt-b
+W=$LXT_STATE_DIR/work
+mkdir -p "$W" && chmod 755 "$W"
+
+# --- a whole system: systemd as PID 1, booted; sudo as policy says; apt
+run ssh_as lxt-a 'systemctl is-system-running --wait'
+state=$(printf '%s\n' "$OUT" | tail -1)
+case "$state" in
+running) pass "systemctl is-system-running: running" ;;
+degraded) pass "systemctl is-system-running: degraded, failed units: $(ssh_as lxt-a 'systemctl --failed --plain --no-legend' | awk '{print $1}' | tr '\n' ' ')" ;;
+*) fail "systemctl is-system-running: '$state'" "$OUT$(ssh_as lxt-a 'systemctl --failed' 2>&1)" ;;
+esac
+run ssh_as lxt-a 'ps -p 1 -o comm='
+expect_line "PID 1 is systemd" "systemd"
+expect_rc "sudo -n true works with root = yes" 0 ssh_as lxt-a 'sudo -n true'
+run ssh_as lxt-a 'sudo -n id -u'
+expect_line "... and makes the user root inside" "0"
+expect_rc "sudo -n true fails with root = no" 1 ssh_as lxt-b 'sudo -n true'
+run ssh_as lxt-a 'apt-get --version | head -1'
+expect_match "apt-get runs inside" "^apt [0-9]"
+OUT=$(unset LANG LANGUAGE LC_ALL; ssh_as lxt-a 'echo "$SHELL|$HOME|$LANG|$(pwd)|$USER"' 2>&1) # the client sends no locale
+expect_line "the login: the user's shell, home, the image's locale" "/bin/bash|/home/lxt-a|C.UTF-8|/home/lxt-a|lxt-a"
+expect_rc "image remove of the image in use is refused" 1 "$CTL" image remove --force "$DEBIAN_IMAGE"
+
+# --- scp (both protocols), sftp: 10 MB, same bytes both ways, owned by the user inside
+head -c 10485760 /dev/urandom > "$W/up.bin"
+want=$(sha256sum < "$W/up.bin" | cut -d' ' -f1)
+for proto in sftp legacy; do
+	flag=(); [ "$proto" = legacy ] && flag=(-O)
+	rm -f "$W/down.bin"
+	expect_rc "scp upload ($proto protocol)" 0 scp "${flag[@]}" "${SSH_OPTS[@]}" -P "$SSHD_PORT" "$W/up.bin" lxt-a@127.0.0.1:/var/tmp/up-$proto.bin
+	run ssh_as lxt-a "sha256sum < /var/tmp/up-$proto.bin | cut -d' ' -f1; stat -c %U /var/tmp/up-$proto.bin"
+	expect_line "... same sha256 inside" "$want"
+	expect_line "... owned by the user inside" "lxt-a"
+	expect_rc "scp download ($proto protocol)" 0 scp "${flag[@]}" "${SSH_OPTS[@]}" -P "$SSHD_PORT" lxt-a@127.0.0.1:/var/tmp/up-$proto.bin "$W/down.bin"
+	[ "$(sha256sum < "$W/down.bin" | cut -d' ' -f1)" = "$want" ] && pass "... same sha256 back on the host" || fail "scp download changed the bytes"
+done
+[ ! -e /var/tmp/up-sftp.bin ] && pass "nothing landed in the host's /var/tmp" || fail "scp wrote to the host"
+rm -f "$W/down.bin"
+printf 'put %s /var/tmp/sftp.bin\nget /var/tmp/sftp.bin %s\n' "$W/up.bin" "$W/down.bin" > "$W/batch"
+expect_rc "sftp put and get" 0 sftp "${SSH_OPTS[@]}" -P "$SSHD_PORT" -b "$W/batch" lxt-a@127.0.0.1
+[ "$(sha256sum < "$W/down.bin" | cut -d' ' -f1)" = "$want" ] && pass "... the same bytes came back" || fail "sftp changed the bytes"
+run ssh_as lxt-a 'stat -c %U:%s /var/tmp/sftp.bin'
+expect_line "... the file inside is the user's, whole" "lxt-a:10485760"
+
+# --- rsync -a of 1,000 files in, and back
+mkdir -p "$W/tree"
+for d in $(seq 10); do
+	mkdir -p "$W/tree/d$d"
+	(cd "$W/tree/d$d" && for f in $(seq 100); do echo "$d/$f" > "f$f"; done)
+done
+chmod 640 "$W/tree/d3/f7"
+expect_rc "rsync -a of 1,000 files into the container" 0 rsync -a -e "$SSH_CMD" "$W/tree/" lxt-a@127.0.0.1:/var/tmp/tree/
+run ssh_as lxt-a 'find /var/tmp/tree -type f | wc -l; stat -c %a:%U /var/tmp/tree/d3/f7'
+expect_line "... 1,000 files inside" "1000"
+expect_line "... modes kept, owned by the user" "640:lxt-a"
+expect_rc "rsync -a back out" 0 rsync -a -e "$SSH_CMD" lxt-a@127.0.0.1:/var/tmp/tree/ "$W/back/"
+run diff -r "$W/tree" "$W/back"
+[ "$RC" = 0 ] && pass "... the tree comes back identical" || fail "trees differ" "$OUT"
+
+# --- git over ssh: push a local bare repo's history in, clone it back out
+git init -q -b main "$W/src"
+git -C "$W/src" -c user.name=t -c user.email=t@example.invalid commit -q --allow-empty -m one
+echo hello > "$W/src/file" && git -C "$W/src" add file
+git -C "$W/src" -c user.name=t -c user.email=t@example.invalid commit -q -m two
+git clone -q --bare "$W/src" "$W/src.git"
+head=$(git -C "$W/src.git" rev-parse main)
+expect_rc "git init --bare inside" 0 ssh_as lxt-a 'git init -q --bare -b main /var/tmp/repo.git'
+export GIT_SSH_COMMAND=$SSH_CMD
+expect_rc "git push of the bare repo into the container over ssh" 0 git -C "$W/src.git" push -q "ssh://lxt-a@127.0.0.1/var/tmp/repo.git" main
+run ssh_as lxt-a 'git clone -q /var/tmp/repo.git /var/tmp/work && git -C /var/tmp/work rev-parse HEAD && cat /var/tmp/work/file'
+expect_line "... inside, a clone has the same history" "$head"
+expect_line "... and the same files" "hello"
+expect_rc "git clone over ssh from the container" 0 git clone -q "ssh://lxt-a@127.0.0.1/var/tmp/repo.git" "$W/clone"
+[ "$(git -C "$W/clone" rev-parse HEAD)" = "$head" ] && pass "... the clone has the same history" || fail "git clone history differs"
+unset GIT_SSH_COMMAND
+
+# --- the layer survives a stop and a start; systemd boots again
+ssh_as lxt-a 'sudo -n sh -c "echo written-in-login-1 > /etc/persist-test"'
+expect_rc "stop lxt-a's container" 0 "$HELPER" stop lxt-a
+[ -z "$(init_pid_of lxt-a)" ] && pass "... it is stopped" || fail "still running"
+run ssh_as lxt-a 'cat /etc/persist-test; systemctl is-system-running --wait; ps -p 1 -o comm='
+expect_line "a file written in one login is there in the next" "written-in-login-1"
+expect_match "... and systemd booted again" "^(running|degraded)$"
+
+# --- an image imported from a directory boots and logs in
+expect_rc "import the Debian rootfs from a directory" 0 "$CTL" image import "$LXT_STATE_DIR/images/$DEBIAN_IMAGE/rootfs" lxt-imported
+ct_user lxt-c "image = lxt-imported" "memory = 1G" "pids = 1000"
+ssh_user_setup lxt-c
+run ssh_as lxt-c 'systemctl is-system-running --wait; ps -p 1 -o comm=; id -un'
+expect_match "the imported image boots" "^(running|degraded)$"
+expect_line "... with systemd as PID 1" "systemd"
+expect_line "... and the user logs in" "lxt-c"
+"$HELPER" stop lxt-c >/dev/null
+
+finish
