@@ -87,7 +87,7 @@ int tree_stat(int root, const char *path, struct stat *st);
 int tree_read(int root, const char *path, char **ret, gid_t *ret_gid);
 
 /* layer.c: the user's writable layer, made once with their identity inside */
-int layer_ensure(const struct core_user *u, int image_fd, struct core_err *e);
+int layer_ensure(const struct core_user *u, int image_dir, int image_root, struct core_err *e);
 
 /* rootfs.c: the idmapped overlay, mounted in a private mount namespace */
 int rootfs_mount(const struct core_user *u, struct core_err *e);

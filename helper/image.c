@@ -22,6 +22,7 @@
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -224,9 +225,12 @@ static int meta_write(int dir, const char *name, int rootfs, const char *rootfs_
 	__do_free char *os = NULL, *text = NULL;
 	char id[64], version[64], pretty[128], built[32], source[1200];
 	time_t now = time(NULL);
+	unsigned long long image_id;
 	struct tm tm;
 	int n, r;
 
+	if (getrandom(&image_id, sizeof(image_id), 0) != sizeof(image_id))
+		return core_fail(e, -EIO, "getrandom: %s", strerror(errno));
 	if (tree_read(rootfs, "etc/os-release", &os, NULL) < 0 &&
 	    tree_read(rootfs, "usr/lib/os-release", &os, NULL) < 0)
 		os = NULL;
@@ -246,9 +250,9 @@ static int meta_write(int dir, const char *name, int rootfs, const char *rootfs_
 		return core_fail(e, -errno, "%s: %s", rootfs_path, strerror(errno));
 	n = asprintf(&text,
 		     "# lxlogin image metadata, written by lxloginctl; see lxloginctl(8)\n"
-		     "name = %s\nkind = %s\ndistribution = %s\nversion = %s\ndescription = %s\n"
+		     "name = %s\nid = %016llx\nkind = %s\ndistribution = %s\nversion = %s\ndescription = %s\n"
 		     "built = %s\nsource = %s\npackages = %s\nsize = %llu\nfiles = %llu\n",
-		     name, kinds[src->kind], id[0] ? id : "unknown", version[0] ? version : "unknown",
+		     name, image_id, kinds[src->kind], id[0] ? id : "unknown", version[0] ? version : "unknown",
 		     pretty[0] ? pretty : "-", built, source, src->kind == IMAGE_DEBIAN ? src->packages : "",
 		     walk_bytes, walk_files);
 	if (n < 0)
@@ -372,7 +376,7 @@ static int image_users_of(const char *name, struct image_users *ret, struct core
 		snprintf(rec, sizeof(rec), "%s/image", de->d_name);
 		if (tree_read(users, rec, &made_on, NULL) < 0)
 			continue;
-		made_on[strcspn(made_on, "\n")] = '\0';
+		made_on[strcspn(made_on, " \n")] = '\0';
 		if (strcmp(made_on, name) != 0)
 			continue;
 		ret->n++;

@@ -157,39 +157,67 @@ static int write_identity(const struct core_user *u, int image_root, int upper, 
 	return 0;
 }
 
-static int image_record_write(const struct core_user *u, int layer, struct core_err *e)
+/*
+ * An image's identity: its name and the id its build wrote in image.conf
+ * ("id = HEX"), so that an image removed and built again under the same name
+ * is another image. "-" for an image made by hand, without metadata.
+ */
+static void image_identity(const struct core_user *u, int image_dir, char *buf, size_t size)
 {
-	char line[POLICY_NAME_MAX + 2];
-	int n = snprintf(line, sizeof(line), "%s\n", u->policy.values.image);
+	__do_free char *meta = NULL;
+	const char *id = NULL;
+
+	if (tree_read(image_dir, "image.conf", &meta, NULL) == 0) {
+		id = strncmp(meta, "id = ", 5) == 0 ? meta : strstr(meta, "\nid = ");
+		if (id)
+			id += id == meta ? 5 : 6;
+	}
+	snprintf(buf, size, "%s %.*s", u->policy.values.image, id ? (int)strcspn(id, " \n") : 1, id ? id : "-");
+}
+
+static int image_record_write(const struct core_user *u, int layer, const char *identity, struct core_err *e)
+{
+	char line[POLICY_NAME_MAX + 80];
+	int n = snprintf(line, sizeof(line), "%s\n", identity);
 	int r = file_write_atomic(layer, "image", line, (size_t)n, 0644, 0, 0);
 
 	return r < 0 ? core_fail(e, r, "layer of %s: writing its image record: %s", u->acct.name, strerror(-r)) : 0;
 }
 
 /*
- * STATE/users/<user>/image names the image the layer was made on. A layer is
- * a diff against that image: on another image its files would mix with the
- * new image's, so a changed image is refused until the admin resets the user.
- * A layer made before the record existed adopts the current image.
+ * STATE/users/<user>/image records the image the layer was made on ("NAME
+ * ID"). A layer is a diff against that image: on another image, or another
+ * build of one with the same name, its files would mix with the new image's,
+ * so the start is refused until the admin resets the user. A layer made
+ * before the record existed adopts the current image.
  */
-static int image_record_check(const struct core_user *u, int layer, struct core_err *e)
+static int image_record_check(const struct core_user *u, int layer, const char *identity, struct core_err *e)
 {
 	const char *image = u->policy.values.image, *name = u->acct.name;
 	__do_free char *made_on = NULL;
+	size_t len;
 	int r = tree_read(layer, "image", &made_on, NULL);
 
 	if (r == -ENOENT)
-		return image_record_write(u, layer, e);
+		return image_record_write(u, layer, identity, e);
 	if (r < 0)
 		return core_fail(e, r, "layer of %s: cannot read its image record: %s", name, strerror(-r));
 	made_on[strcspn(made_on, "\n")] = '\0';
-	if (strcmp(made_on, image) != 0)
+	if (strcmp(made_on, identity) == 0)
+		return 0;
+	len = strcspn(made_on, " ");
+	if (strlen(image) != len || strncmp(made_on, image, len) != 0)
 		return core_fail(e, -ESTALE,
-				 "the layer of %s was made on image '%s' but the policy now gives image '%s': "
+				 "the layer of %s was made on image '%.*s' but the policy now gives image '%s': "
 				 "refused, so that the two images' files never mix; 'lxloginctl reset %s' archives "
 				 "the layer and the next start begins fresh on '%s'",
-				 name, made_on, image, name, image);
-	return 0;
+				 name, (int)len, made_on, image, name, image);
+	if (!made_on[len]) /* a record from before builds had ids */
+		return image_record_write(u, layer, identity, e);
+	return core_fail(e, -ESTALE,
+			 "the layer of %s was made on another build of image '%s' (id %s; now %s): refused, so "
+			 "that the two builds' files never mix; 'lxloginctl reset %s' archives the layer",
+			 name, image, made_on + len + 1, identity + len + 1, name);
 }
 
 /*
@@ -199,13 +227,15 @@ static int image_record_check(const struct core_user *u, int layer, struct core_
  * never seen by any container and is removed. An existing upper is never
  * walked or chowned: the container owns what is inside it.
  */
-int layer_ensure(const struct core_user *u, int image_root, struct core_err *e)
+int layer_ensure(const struct core_user *u, int image_dir, int image_root, struct core_err *e)
 {
 	__do_close int users = -EBADF, layer = -EBADF, fresh = -EBADF, work = -EBADF;
 	const char *name = u->acct.name;
+	char identity[POLICY_NAME_MAX + 72];
 	struct stat st;
 	int r;
 
+	image_identity(u, image_dir, identity, sizeof(identity));
 	users = state_dir_open("users", 0700, e);
 	if (users < 0)
 		return users;
@@ -217,9 +247,11 @@ int layer_ensure(const struct core_user *u, int image_root, struct core_err *e)
 		return work;
 	if (fstatat(layer, "upper", &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (!S_ISDIR(st.st_mode) || st.st_uid != u->uids.start)
-			return core_fail(e, -EPERM, "layer of %s: upper is not a directory of uid %u (refused)", name,
-					 u->uids.start);
-		return image_record_check(u, layer, e);
+			return core_fail(e, -EPERM,
+					 "layer of %s: upper is not a directory of uid %u, the first of their range "
+					 "(made for another range?): refused; 'lxloginctl reset %s' archives it",
+					 name, u->uids.start, name);
+		return image_record_check(u, layer, identity, e);
 	}
 	r = tree_remove(layer, "upper.new", 64);
 	if (r < 0)
@@ -229,7 +261,7 @@ int layer_ensure(const struct core_user *u, int image_root, struct core_err *e)
 		return fresh;
 	r = write_identity(u, image_root, fresh, e);
 	if (r == 0)
-		r = image_record_write(u, layer, e);
+		r = image_record_write(u, layer, identity, e);
 	if (r < 0)
 		return r;
 	TEST_PAUSE("identity");

@@ -409,6 +409,7 @@ static int write_config(const struct core_user *u, struct core_err *e)
 	char rootfs[512], seccomp[512], log[600], shown[512];
 	const char *name = u->acct.name;
 	struct lxcconf_in in;
+	struct stat st;
 	int r;
 
 	lxc = run_dir_open("lxc", 0711, e);
@@ -418,6 +419,14 @@ static int write_config(const struct core_user *u, struct core_err *e)
 	cdir = mine < 0 ? mine : dir_ensure(mine, name, 0755, 0, 0, "lxc container dir", e);
 	users = cdir < 0 ? cdir : run_dir_open("user", 0711, e);
 	snprintf(shown, sizeof(shown), "%s/user/%s", LXLOGIN_RUN_DIR, name);
+	/* runtime files of an account since made again under this name (another uid or gid): not theirs */
+	if (users >= 0 && fstatat(users, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    (st.st_uid != u->acct.uid || st.st_gid != u->acct.gid)) {
+		r = tree_remove(users, name, 16);
+		if (r < 0)
+			return core_fail(e, r, "%s: left by an account with other ids and cannot be removed: %s", shown,
+					 strerror(-r));
+	}
 	rt = users < 0 ? users : dir_ensure(users, name, 0700, u->acct.uid, u->acct.gid, shown, e);
 	if (rt < 0)
 		return rt;
@@ -498,7 +507,7 @@ int core_start(const struct core_user *u, struct core_err *e)
 	r = image_check(u, e, &image_hold, &image_root);
 	if (r < 0)
 		return r;
-	r = layer_ensure(u, image_root, e);
+	r = layer_ensure(u, image_hold, image_root, e);
 	TEST_PAUSE("layer");
 	if (r < 0)
 		return r;

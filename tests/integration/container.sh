@@ -225,4 +225,12 @@ expect_rc "lxloginctl stop" 0 "$BUILD/lxloginctl" stop lxt-a
 expect_rc "lxloginctl start" 0 "$BUILD/lxloginctl" start lxt-a
 expect_rc "lxloginctl stop again" 0 "$BUILD/lxloginctl" stop lxt-a
 
+# --- an account made again under the same name, with another primary group: its runtime dir is renewed
+ct_group lxt-othergrp
+usermod -g lxt-othergrp lxt-b
+run "$HELPER" start lxt-b
+[ "$RC" = 0 ] && pass "start after the user's primary group changed" || fail "start after a gid change ($RC)" "$OUT"
+[ "$(stat -c %G "$LXT_RUN_DIR/user/lxt-b")" = lxt-othergrp ] && pass "... the runtime dir is theirs again" || fail "runtime dir group"
+"$HELPER" stop lxt-b >/dev/null
+
 finish

@@ -105,6 +105,25 @@ expect_rc "reset --yes --delete of a running container" 0 "$CTL" reset --yes --d
 expect_rc "reset of a user with no layer fails" 1 "$CTL" reset --yes lxt-m
 expect_match "... saying so" "has no layer"
 
+# SECURITY.md case 54: an image is never changed in place; a new build under the same name is
+# another image, and a layer made on the old one is refused on it until reset.
+ct_user lxt-n "image = lxt-re"
+"$CTL" image build busybox lxt-re >/dev/null
+expect_rc "start on lxt-re" 0 "$HELPER" start lxt-n
+expect_rc "rebuilding lxt-re in place is refused" 1 "$CTL" image build busybox lxt-re
+"$HELPER" stop lxt-n >/dev/null
+"$CTL" image remove --force lxt-re >/dev/null
+expect_rc "lxt-re removed and built again" 0 "$CTL" image build busybox lxt-re
+expect_rc "a start of the layer made on the old build is refused" 1 "$HELPER" start lxt-n
+expect_match "... saying it is another build" "made on another build of image 'lxt-re'.*lxloginctl reset lxt-n"
+"$CTL" reset --yes --delete lxt-n >/dev/null
+expect_rc "after reset it starts on the new build" 0 "$HELPER" start lxt-n
+"$HELPER" stop lxt-n >/dev/null
+
+# SECURITY.md case 44: an image's setuid files and its world-writable /tmp are out of host users' reach.
+run as_user lxt-n sh -c "ls '$IMAGES/busybox/rootfs' >/dev/null 2>&1 && echo reached; touch '$IMAGES/busybox/rootfs/tmp/x' 2>/dev/null && echo wrote"
+[ -z "$OUT" ] && [ ! -e "$IMAGES/busybox/rootfs/tmp/x" ] && pass "a host user can neither list an image nor write its /tmp" || fail "host user reached the image: $OUT"
+
 # --- the same user's layer survives stop and start
 ct_user lxt-p
 "$HELPER" start lxt-p >/dev/null
