@@ -60,6 +60,7 @@ ct_setup() {
 ct_user() {
 	local u=$1; shift
 	userdel -r "$u" >/dev/null 2>&1
+	groupdel "$u" >/dev/null 2>&1 # a user group left behind by an earlier run
 	useradd -m -s /bin/sh "$u" || return 1
 	CT_USERS+=("$u")
 	"$BUILD/lxloginctl" subid assign "$u" >/dev/null 2>&1
@@ -113,7 +114,10 @@ ct_cleanup_quiet() {
 	for f in /sys/fs/cgroup/*/"$LXT_CGROUP"; do
 		[ -d "$f" ] && find "$f" -depth -type d -exec rmdir {} + 2>/dev/null
 	done
-	for u in "${CT_USERS[@]}"; do userdel -r "$u" >/dev/null 2>&1; done
+	for u in "${CT_USERS[@]}"; do
+		userdel -r "$u" >/dev/null 2>&1
+		groupdel "$u" >/dev/null 2>&1
+	done
 	if [ -d "$LXT_STATE_DIR/images/$DEBIAN_IMAGE/rootfs" ] && [ ! -e "$IMAGE_CACHE/$DEBIAN_IMAGE" ]; then
 		ct_cache_image "$DEBIAN_IMAGE"
 	fi

@@ -232,5 +232,6 @@ run "$HELPER" start lxt-b
 [ "$RC" = 0 ] && pass "start after the user's primary group changed" || fail "start after a gid change ($RC)" "$OUT"
 [ "$(stat -c %G "$LXT_RUN_DIR/user/lxt-b")" = lxt-othergrp ] && pass "... the runtime dir is theirs again" || fail "runtime dir group"
 "$HELPER" stop lxt-b >/dev/null
+usermod -g lxt-b lxt-b # so that userdel removes the user's own group
 
 finish
