@@ -420,31 +420,16 @@ int cgroup_user_enter(const struct cgroup_layout *l, const char *user, pid_t pid
 	return 0;
 }
 
-/* Any process in dfd's subtree? v2 says so in cgroup.events; v1 by walking cgroup.procs. */
-static int populated(int dfd, bool v2, unsigned depth)
+/* Call fn on each child cgroup of dfd (depth is what is left for fn) until fn returns nonzero. */
+static int children_each(int dfd, unsigned depth, int (*fn)(int sub, unsigned depth, void *arg), void *arg)
 {
-	__do_close int fd = openat(dfd, v2 ? "cgroup.events" : "cgroup.procs", O_RDONLY | O_CLOEXEC);
-	char buf[256];
-	ssize_t n;
-	DIR *d;
+	__do_close int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	struct dirent *de;
 	int r = 0;
 
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	if (v2)
-		return strstr(buf, "populated 1") ? 1 : 0;
-	if (n > 0)
-		return 1;
 	if (depth == 0)
 		return -ELOOP;
-	close(fd);
-	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	d = fd >= 0 ? fdopendir(fd) : NULL;
 	if (!d)
 		return -errno;
 	fd = -EBADF;
@@ -453,10 +438,30 @@ static int populated(int dfd, bool v2, unsigned depth)
 		if (de->d_type != DT_DIR || de->d_name[0] == '.')
 			continue;
 		sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		r = sub < 0 ? -errno : populated(sub, false, depth - 1);
+		r = sub < 0 ? -errno : fn(sub, depth - 1, arg);
 	}
 	closedir(d);
 	return r;
+}
+
+/* Any process in dfd's subtree? v2 says so in cgroup.events; v1 by walking cgroup.procs. */
+static int populated(int dfd, unsigned depth, void *v2)
+{
+	__do_close int fd = openat(dfd, *(bool *)v2 ? "cgroup.events" : "cgroup.procs", O_RDONLY | O_CLOEXEC);
+	char buf[256];
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	if (*(bool *)v2)
+		return strstr(buf, "populated 1") ? 1 : 0;
+	if (n > 0)
+		return 1;
+	return children_each(dfd, depth, populated, v2);
 }
 
 /* 1 if any process of the user's cgroup tree is alive in any hierarchy, 0 if none, -errno. */
@@ -472,7 +477,7 @@ int cgroup_user_populated(const struct cgroup_layout *l, const char *user)
 			continue;
 		if (dfd < 0)
 			return -errno;
-		r = populated(dfd, l->h[i].v2, TREE_DEPTH_MAX);
+		r = populated(dfd, TREE_DEPTH_MAX, (void *)&l->h[i].v2);
 		if (r != 0)
 			return r;
 	}
@@ -526,4 +531,112 @@ int cgroup_user_remove(const struct cgroup_layout *l, const char *user, struct c
 					 strerror(-r));
 	}
 	return 0;
+}
+
+/* The hierarchy that lists a user's processes: v2, else v1 pids, else name=systemd, else the first. */
+static const struct cgroup_hier *procs_hier(const struct cgroup_layout *l)
+{
+	static const char *const prefer[] = { "pids", "name=systemd" };
+
+	for (size_t i = 0; i < l->n; i++)
+		if (l->h[i].v2 && l->n == 1)
+			return &l->h[i];
+	for (size_t p = 0; p < ARRAY_SIZE(prefer); p++)
+		for (size_t i = 0; i < l->n; i++)
+			if (!l->h[i].v2 && has_controller(&l->h[i], prefer[p]))
+				return &l->h[i];
+	return l->n ? &l->h[0] : NULL;
+}
+
+/* Append the pids of dfd/cgroup.procs (and, depth allowing, of its children) to ids. */
+static int procs_read(int dfd, unsigned depth, void *ids_)
+{
+	struct cgroup_pids *ids = ids_;
+	__do_fclose FILE *f = NULL;
+	__do_close int fd = openat(dfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+	long pid;
+
+	if (fd < 0)
+		return -errno;
+	f = fdopen(fd, "re");
+	if (!f)
+		return -errno;
+	fd = -EBADF;
+	while (fscanf(f, "%ld", &pid) == 1)
+		if (ids->n < ARRAY_SIZE(ids->pid))
+			ids->pid[ids->n++] = (pid_t)pid;
+	return depth ? children_each(dfd, depth, procs_read, ids) : 0;
+}
+
+/*
+ * The user's processes: the sessions (sshd's session processes, lxlogin-shell,
+ * attach: in the user's cgroup itself, or its "sessions" leaf) or the
+ * container's (its lxc.payload cgroup tree). Nothing if the cgroup is gone.
+ */
+int cgroup_user_pids(const struct cgroup_layout *l, const char *user, bool container, struct cgroup_pids *ret)
+{
+	const struct cgroup_hier *h = procs_hier(l);
+	char path[512];
+	__do_close int dfd = -EBADF;
+	int r;
+
+	ret->n = 0;
+	if (!h)
+		return 0;
+	if (container)
+		snprintf(path, sizeof(path), "%s/%s/lxc.payload.%s", LXLOGIN_CGROUP_NAME, user, user);
+	else
+		snprintf(path, sizeof(path), "%s/%s", LXLOGIN_CGROUP_NAME, user);
+	dfd = openat(h->fd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	r = procs_read(dfd, container ? TREE_DEPTH_MAX : 0, ret);
+	if (r == 0 && !container) {
+		__do_close int sessions = openat(dfd, "sessions", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sessions >= 0)
+			r = procs_read(sessions, 0, ret);
+	}
+	return r;
+}
+
+/* One number from a control file of the user's cgroup ("max" is UNLIMITED); UINT64_MAX - 1 if unknown. */
+static uint64_t read_u64(const struct cgroup_hier *h, const char *user, const char *file)
+{
+	char path[512], buf[64] = "";
+	__do_close int fd = -EBADF;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", LXLOGIN_CGROUP_NAME, user, file);
+	fd = openat(h->fd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return CGROUP_UNKNOWN;
+	buf[n] = '\0';
+	if (strncmp(buf, "max", 3) == 0)
+		return UNLIMITED;
+	return strtoull(buf, NULL, 10);
+}
+
+/* Memory and pids in use and their limits, read from the hierarchies that have them. */
+void cgroup_user_usage(const struct cgroup_layout *l, const char *user, struct cgroup_usage *ret)
+{
+	*ret = (struct cgroup_usage){ CGROUP_UNKNOWN, CGROUP_UNKNOWN, CGROUP_UNKNOWN, CGROUP_UNKNOWN };
+	for (size_t i = 0; i < l->n; i++) {
+		const struct cgroup_hier *h = &l->h[i];
+		bool mem = h->v2 || has_controller(h, "memory"), pids = h->v2 || has_controller(h, "pids");
+		uint64_t v;
+
+		/* a hybrid host's empty cgroup2 has neither file: keep what v1 said */
+		if (mem &&
+		    (v = read_u64(h, user, h->v2 ? "memory.current" : "memory.usage_in_bytes")) != CGROUP_UNKNOWN) {
+			ret->memory = v;
+			ret->memory_max = read_u64(h, user, h->v2 ? "memory.max" : "memory.limit_in_bytes");
+			if (!h->v2 && ret->memory_max >= (UINT64_C(1) << 62)) /* v1's "unlimited" */
+				ret->memory_max = UNLIMITED;
+		}
+		if (pids && (v = read_u64(h, user, "pids.current")) != CGROUP_UNKNOWN) {
+			ret->pids = v;
+			ret->pids_max = read_u64(h, user, "pids.max");
+		}
+	}
 }

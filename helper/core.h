@@ -73,6 +73,16 @@ int cgroup_user_setup(const struct cgroup_layout *l, const char *user, uid_t uid
 int cgroup_user_enter(const struct cgroup_layout *l, const char *user, pid_t pid, struct core_err *e);
 int cgroup_user_populated(const struct cgroup_layout *l, const char *user);
 int cgroup_user_remove(const struct cgroup_layout *l, const char *user, struct core_err *e);
+struct cgroup_pids {
+	pid_t pid[4096];
+	size_t n;
+};
+int cgroup_user_pids(const struct cgroup_layout *l, const char *user, bool container, struct cgroup_pids *ret);
+#define CGROUP_UNKNOWN (UINT64_MAX - 1)
+struct cgroup_usage {
+	uint64_t memory, memory_max, pids, pids_max; /* UINT64_MAX: unlimited; CGROUP_UNKNOWN */
+};
+void cgroup_user_usage(const struct cgroup_layout *l, const char *user, struct cgroup_usage *ret);
 
 /* paths.c: the fixed places, reached by fd from root-owned roots */
 bool path_is_plain(const char *path);
@@ -114,7 +124,14 @@ int core_user_load(const char *name, struct core_user *ret, struct core_err *e);
 void core_user_free(struct core_user *u);
 int core_start(const struct core_user *u, struct core_err *e);
 int core_stop(const struct core_user *u, struct core_err *e);
+int core_stop_idle(const struct core_user *u, uint32_t idle_s, struct core_err *e);
 int core_place(const struct core_user *u, pid_t pid, struct core_err *e);
+void core_mark_active(const char *name);
+int core_lock_try(const char *name);
+int64_t core_idle_seconds(const char *name);
+int core_last_error(const char *name, char *buf, size_t size);
+int core_exec(const struct core_user *u, bool as_root, char *const argv[], int *ret_status, struct core_err *e);
+int core_runtime_remove(const struct core_user *u, struct core_err *e);
 int core_reset(const struct core_user *u, bool delete, char *archived, size_t size, struct core_err *e);
 int core_status(const struct core_user *u, enum core_state *ret_state, pid_t *ret_init, struct core_err *e);
 

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "cleanup.h"
 #include "config.h"
 #include "image.h"
@@ -202,17 +203,6 @@ static int walk_one(const char *path, const struct stat *st, int type, struct FT
 	walk_bytes += (unsigned long long)st->st_blocks * 512;
 	walk_files++;
 	return 0;
-}
-
-static void human_size(unsigned long long b, char *out, size_t size)
-{
-	static const char units[] = "BKMGT";
-	double v = (double)b;
-	size_t u = 0;
-
-	while (v >= 1024 && u < sizeof(units) - 2)
-		v /= 1024, u++;
-	snprintf(out, size, u ? "%.1f%c" : "%.0f%c", v, units[u]);
 }
 
 /* image.conf: what the image is, where it came from, when, and how big. */

@@ -82,31 +82,65 @@ int core_user_load(const char *name, struct core_user *u, struct core_err *e)
 	return 0;
 }
 
-/* RUN/lock/<user>.lock, held with flock for the whole operation; waits up to timeout_s. */
+/*
+ * RUN/lock/<user>.lock, held with flock for the whole operation; waits up to
+ * timeout_s. A lock file unlinked while we waited (lxloginctl doctor removes
+ * unheld ones) is not the lock any more: open the new one.
+ */
 static int lock_user(const char *name, uint32_t timeout_s, struct core_err *e)
 {
 	__do_close int dir = run_dir_open("lock", 0700, e);
-	__do_close int fd = -EBADF;
 	char file[POLICY_NAME_MAX + 8];
 	struct timespec step = { 0, 20 * 1000 * 1000 };
+	uint64_t waited = 0;
 	struct stat st;
 
 	if (dir < 0)
 		return dir;
 	snprintf(file, sizeof(file), "%s.lock", name);
-	fd = openat(dir, file, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return core_fail(e, -errno, "lock of %s: %s", name, strerror(errno));
-	if (!S_ISREG(st.st_mode) || st.st_uid != 0)
-		return core_fail(e, -EPERM, "lock of %s: not a root-owned regular file (refused)", name);
-	for (uint64_t waited = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; waited += 20) {
-		if (errno != EWOULDBLOCK)
+	for (int attempt = 0; attempt < 100; attempt++) {
+		__do_close int fd = openat(dir, file, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+		if (fd < 0 || fstat(fd, &st) < 0)
 			return core_fail(e, -errno, "lock of %s: %s", name, strerror(errno));
-		if (waited >= (uint64_t)timeout_s * 1000)
-			return core_fail(e, -ETIMEDOUT, "another start or stop of %s holds its lock", name);
-		nanosleep(&step, NULL);
+		if (!S_ISREG(st.st_mode) || st.st_uid != 0)
+			return core_fail(e, -EPERM, "lock of %s: not a root-owned regular file (refused)", name);
+		for (; flock(fd, LOCK_EX | LOCK_NB) < 0; waited += 20) {
+			if (errno != EWOULDBLOCK)
+				return core_fail(e, -errno, "lock of %s: %s", name, strerror(errno));
+			if (waited >= (uint64_t)timeout_s * 1000)
+				return core_fail(e, -ETIMEDOUT, "another start or stop of %s holds its lock", name);
+			nanosleep(&step, NULL);
+		}
+		if (fstat(fd, &st) == 0 && st.st_nlink > 0)
+			return move_fd(fd);
 	}
-	return move_fd(fd);
+	return core_fail(e, -EAGAIN, "lock of %s: its file keeps being removed", name);
+}
+
+/* The user's lock, held, with their container stopped; -EBUSY if it runs. */
+static int lock_stopped(const struct core_user *u, struct core_err *e)
+{
+	__do_close int lock = lock_user(u->acct.name, u->policy.values.start_timeout_s, e);
+	enum core_state state;
+	pid_t init;
+	int r;
+
+	if (lock < 0)
+		return lock;
+	r = core_status(u, &state, &init, e);
+	if (r < 0)
+		return r;
+	if (state == CORE_RUNNING)
+		return core_fail(e, -EBUSY, "the container of %s runs (it was started again meanwhile?)", u->acct.name);
+	return move_fd(lock);
+}
+
+/* The user's lock if nobody holds it now (for lxloginctl doctor), else -EWOULDBLOCK. */
+int core_lock_try(const char *name)
+{
+	struct core_err ignored;
+
+	return lock_user(name, 0, &ignored);
 }
 
 static void lxcpath_of(const char *name, char *buf, size_t size)
@@ -487,7 +521,7 @@ static int image_check(const struct core_user *u, struct core_err *e, int *ret_h
  * (atomic); then the child mounts the rootfs in a private namespace, enters
  * the cgroup, drops to the user and starts the container through liblxc.
  */
-int core_start(const struct core_user *u, struct core_err *e)
+static int start_steps(const struct core_user *u, struct core_err *e)
 {
 	__do_close int lock = -EBADF, image_hold = -EBADF, image_root = -EBADF;
 	struct cgroup_layout layout = { 0 };
@@ -532,19 +566,61 @@ int core_start(const struct core_user *u, struct core_err *e)
 	return r;
 }
 
-/* Stop the container (its mounts go with its namespace) and remove its cgroup. The layer stays. */
-int core_stop(const struct core_user *u, struct core_err *e)
+/* RUN/errors/<user>: the last failed start's time and story, for lxloginctl status; gone after a good start. */
+static void last_error_record(const char *name, int r, const struct core_err *e)
 {
-	__do_close int lock = -EBADF;
+	__do_close int dir = -EBADF;
+	struct core_err ignored;
+	char text[sizeof(e->msg) + 64], stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	int n;
+
+	dir = run_dir_open("errors", 0700, &ignored);
+	if (dir < 0)
+		return;
+	if (r == 0) {
+		(void)unlinkat(dir, name, 0);
+		return;
+	}
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+	n = snprintf(text, sizeof(text), "%s %s\n", stamp, e->msg);
+	(void)file_write_atomic(dir, name, text, (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1, 0600, 0, 0);
+}
+
+int core_last_error(const char *name, char *buf, size_t size)
+{
+	__do_close int dir = -EBADF;
+	__do_free char *text = NULL;
+	struct core_err ignored;
+
+	buf[0] = '\0';
+	dir = run_dir_open("errors", 0700, &ignored);
+	if (dir < 0 || tree_read(dir, name, &text, NULL) < 0)
+		return -ENOENT;
+	snprintf(buf, size, "%.*s", (int)strcspn(text, "\n"), text);
+	return 0;
+}
+
+int core_start(const struct core_user *u, struct core_err *e)
+{
+	int r = start_steps(u, e);
+
+	last_error_record(u->acct.name, r, e);
+	if (r == 0)
+		core_mark_active(u->acct.name);
+	return r;
+}
+
+/* Stop the container (its mounts go with its namespace) and remove its cgroup; under the user's lock. */
+static int stop_locked(const struct core_user *u, struct core_err *e)
+{
 	struct cgroup_layout layout = { 0 };
 	struct timespec step = { 0, 50 * 1000 * 1000 };
 	enum core_state state;
 	pid_t init;
 	int r;
 
-	lock = lock_user(u->acct.name, u->policy.values.start_timeout_s, e);
-	if (lock < 0)
-		return lock;
 	r = core_status(u, &state, &init, e);
 	if (r == 0 && state == CORE_RUNNING)
 		r = run_child(u, NULL, OP_STOP, NULL, 0, e);
@@ -568,6 +644,49 @@ int core_stop(const struct core_user *u, struct core_err *e)
 	return r;
 }
 
+/* Stop the container and remove its cgroup. The layer stays. */
+int core_stop(const struct core_user *u, struct core_err *e)
+{
+	__do_close int lock = lock_user(u->acct.name, u->policy.values.start_timeout_s, e);
+
+	if (lock < 0)
+		return lock;
+	return stop_locked(u, e);
+}
+
+/*
+ * Stop the container if it is still idle once the user's lock is held: no
+ * session process, and no session seen for idle_s (a login starting meanwhile
+ * marks the user active before it releases the lock). 1 if stopped, 0 if not.
+ */
+int core_stop_idle(const struct core_user *u, uint32_t idle_s, struct core_err *e)
+{
+	__do_close int lock = lock_user(u->acct.name, u->policy.values.start_timeout_s, e);
+	struct cgroup_layout layout = { 0 };
+	struct cgroup_pids *sessions;
+	int64_t idle;
+	int r;
+
+	if (lock < 0)
+		return lock;
+	r = cgroup_layout_open(&layout, e);
+	if (r < 0)
+		return r;
+	sessions = malloc(sizeof(*sessions));
+	r = sessions ? cgroup_user_pids(&layout, u->acct.name, false, sessions) : -ENOMEM;
+	cgroup_layout_close(&layout);
+	if (r < 0 || sessions->n > 0) {
+		free(sessions);
+		return r < 0 ? core_fail(e, r, "sessions of %s: %s", u->acct.name, strerror(-r)) : 0;
+	}
+	free(sessions);
+	idle = core_idle_seconds(u->acct.name);
+	if (idle < 0 || idle < (int64_t)idle_s)
+		return 0;
+	r = stop_locked(u, e);
+	return r < 0 ? r : 1;
+}
+
 /* Put a session process (the helper's parent: sshd's, or the user's login shell) into the user's cgroup. */
 int core_place(const struct core_user *u, pid_t pid, struct core_err *e)
 {
@@ -577,7 +696,113 @@ int core_place(const struct core_user *u, pid_t pid, struct core_err *e)
 	if (r == 0)
 		r = cgroup_user_enter(&layout, u->acct.name, pid, e);
 	cgroup_layout_close(&layout);
+	if (r == 0)
+		core_mark_active(u->acct.name);
 	return r;
+}
+
+/*
+ * Run argv inside the running container, as the user or as root inside, with
+ * the caller's stdio. Like a login: from within the user's cgroup (where
+ * attach must start), as the user, with a fixed environment.
+ */
+int core_exec(const struct core_user *u, bool as_root, char *const argv[], int *ret_status, struct core_err *e)
+{
+	struct cgroup_layout layout = { 0 };
+	enum core_state state;
+	int status, r;
+	pid_t pid;
+
+	r = core_status(u, &state, &pid, e);
+	if (r == 0 && state != CORE_RUNNING)
+		r = core_fail(e, -ESRCH, "the container of %s is not running (lxloginctl start %s)", u->acct.name,
+			      u->acct.name);
+	if (r == 0)
+		r = cgroup_layout_open(&layout, e);
+	if (r < 0)
+		return r;
+	pid = fork();
+	if (pid < 0) {
+		cgroup_layout_close(&layout);
+		return core_fail(e, -errno, "fork: %s", strerror(errno));
+	}
+	if (pid == 0) {
+		lxc_attach_options_t opts = LXC_ATTACH_OPTIONS_DEFAULT;
+		lxc_attach_command_t cmd = { argv[0], (char **)argv };
+		char lxcpath[512], runtime[512], home[600], user[64], term[128];
+		char *env[] = { "PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin", home, user, term,
+				NULL };
+		const char *t = getenv("TERM");
+		struct lxc_container *c;
+		struct core_err ce;
+		pid_t apid;
+
+		snprintf(home, sizeof(home), "HOME=%s", as_root ? "/root" : u->acct.home);
+		snprintf(user, sizeof(user), "USER=%s", as_root ? "root" : u->acct.name);
+		snprintf(term, sizeof(term), "TERM=%s", t && strlen(t) < 64 ? t : "dumb");
+		if (cgroup_user_enter(&layout, u->acct.name, getpid(), &ce) < 0 ||
+		    privs_drop_to_user(u->acct.uid, u->acct.gid, &ce) < 0) {
+			fprintf(stderr, "lxloginctl: exec: %s\n", ce.msg);
+			_exit(125);
+		}
+		close_range(3, ~0U, 0);
+		snprintf(runtime, sizeof(runtime), "%s/user/%s", LXLOGIN_RUN_DIR, u->acct.name);
+		lxcpath_of(u->acct.name, lxcpath, sizeof(lxcpath));
+		if (clearenv() != 0 || setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1) < 0 ||
+		    setenv("XDG_RUNTIME_DIR", runtime, 1) < 0 || setenv("HOME", runtime, 1) < 0)
+			_exit(125);
+		c = lxc_container_new(u->acct.name, lxcpath);
+		if (!c || !c->is_running(c)) {
+			fprintf(stderr, "lxloginctl: exec: the container of %s is not running\n", u->acct.name);
+			_exit(125);
+		}
+		opts.uid = as_root ? 0 : u->acct.uid;
+		opts.gid = as_root ? 0 : u->acct.gid;
+		opts.env_policy = LXC_ATTACH_CLEAR_ENV;
+		opts.extra_env_vars = env;
+		if (c->attach(c, lxc_attach_run_command, &cmd, &opts, &apid) < 0) {
+			fprintf(stderr, "lxloginctl: exec: cannot enter the container of %s\n", u->acct.name);
+			_exit(125);
+		}
+		while (waitpid(apid, &status, 0) < 0)
+			if (errno != EINTR)
+				_exit(125);
+		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	}
+	cgroup_layout_close(&layout);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return core_fail(e, -errno, "waitpid: %s", strerror(errno));
+	*ret_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return 0;
+}
+
+/*
+ * RUN/active/<user>: its mtime is the last time the user was seen with a
+ * session (a login, or lxloginctl reap finding one). Idle time counts from it.
+ */
+void core_mark_active(const char *name)
+{
+	__do_close int dir = -EBADF, fd = -EBADF;
+	struct core_err ignored;
+
+	dir = run_dir_open("active", 0700, &ignored);
+	fd = dir < 0 ? -EBADF : openat(dir, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		(void)futimens(fd, NULL);
+}
+
+/* Seconds since the user was last seen with a session; -1 if never since boot. */
+int64_t core_idle_seconds(const char *name)
+{
+	__do_close int dir = -EBADF;
+	struct core_err ignored;
+	struct stat st;
+
+	dir = run_dir_open("active", 0700, &ignored);
+	if (dir < 0 || fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -1;
+	return (int64_t)time(NULL) - (int64_t)st.st_mtime;
 }
 
 /*
@@ -590,24 +815,17 @@ int core_reset(const struct core_user *u, bool delete, char *archived, size_t si
 {
 	__do_close int lock = -EBADF, users = -EBADF, archive = -EBADF;
 	const char *name = u->acct.name;
-	enum core_state state;
 	struct tm tm;
 	time_t now = time(NULL);
 	char stamp[32];
-	pid_t init;
 	int r;
 
 	r = core_stop(u, e);
 	if (r < 0)
 		return r;
-	lock = lock_user(name, u->policy.values.start_timeout_s, e);
+	lock = lock_stopped(u, e);
 	if (lock < 0)
 		return lock;
-	r = core_status(u, &state, &init, e);
-	if (r < 0)
-		return r;
-	if (state == CORE_RUNNING)
-		return core_fail(e, -EBUSY, "the container of %s was started again meanwhile; try again", name);
 	users = state_dir_open("users", 0700, e);
 	archive = users < 0 ? users : state_dir_open("archive", 0700, e);
 	if (archive < 0)
@@ -633,5 +851,26 @@ int core_reset(const struct core_user *u, bool delete, char *archived, size_t si
 			e, r,
 			"the layer of %s was moved aside but not all deleted (%s): what is left is in %s/archive/%s",
 			name, strerror(-r), LXLOGIN_STATE_DIR, archived);
+	return 0;
+}
+
+/* Forget the user's runtime state (LXC config, runtime dir, activity, last error); the container must be stopped. */
+int core_runtime_remove(const struct core_user *u, struct core_err *e)
+{
+	static const char *const subs[] = { "lxc", "user", "active", "errors" };
+	__do_close int lock = lock_stopped(u, e);
+	int r;
+
+	if (lock < 0)
+		return lock;
+	for (size_t i = 0; i < ARRAY_SIZE(subs); i++) {
+		__do_close int dir = run_dir_open(
+			subs[i], strcmp(subs[i], "active") == 0 || strcmp(subs[i], "errors") == 0 ? 0700 : 0711, e);
+		if (dir < 0)
+			return dir;
+		r = tree_remove(dir, u->acct.name, 16);
+		if (r < 0)
+			return core_fail(e, r, "%s/%s/%s: %s", LXLOGIN_RUN_DIR, subs[i], u->acct.name, strerror(-r));
+	}
 	return 0;
 }

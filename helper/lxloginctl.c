@@ -8,6 +8,7 @@
 
 #include "cleanup.h"
 #include "config.h"
+#include "admin.h"
 #include "core.h"
 #include "image.h"
 #include "policy.h"
@@ -22,8 +23,13 @@ enum {
 static const char usage[] =
 	"Usage: lxloginctl [--config-dir DIR] policy check\n"
 	"       lxloginctl [--config-dir DIR] policy show USER\n"
-	"       lxloginctl start|stop|status USER\n"
+	"       lxloginctl list [--json]\n"
+	"       lxloginctl start|stop|restart|status USER\n"
+	"       lxloginctl exec [--root] USER -- CMD [ARG...]\n"
 	"       lxloginctl reset [--yes] [--delete] USER\n"
+	"       lxloginctl destroy [--yes] USER\n"
+	"       lxloginctl reap\n"
+	"       lxloginctl doctor [--fix]\n"
 	"       lxloginctl subid assign USER\n"
 	"       lxloginctl image build debian [--suite SUITE] [--packages A,B] [--mirror URL] NAME\n"
 	"       lxloginctl image build busybox NAME\n"
@@ -37,11 +43,22 @@ static const char usage[] =
 	"  policy show USER   whether USER is contained, exempt or refused, and why;\n"
 	"                     for a contained user every effective value with its\n"
 	"                     source file:line (or default)\n"
+	"  list               every user's container: state, image, init, memory and\n"
+	"                     pids against limits, sessions, uptime (--json: for scripts)\n"
 	"  start USER         start USER's container (nothing if it runs)\n"
 	"  stop USER          stop it, remove its cgroup; the user's layer stays\n"
-	"  status USER        'running PID' or 'stopped'\n"
+	"  restart USER       stop, then start\n"
+	"  status USER        'running PID' or 'stopped', then usage, sessions, idle\n"
+	"                     time, cgroups, paths and the last start error\n"
+	"  exec USER -- CMD   run CMD inside as the user (--root: as root inside)\n"
 	"  reset USER         stop USER's container and archive their layer (with\n"
 	"                     --delete: delete it); asks first unless --yes\n"
+	"  destroy USER       stop and delete the container, layer and runtime state;\n"
+	"                     the account stays; asks first unless --yes\n"
+	"  reap               stop containers idle longer than their idle_stop (run\n"
+	"                     every minute by lxlogin-reap.timer or cron)\n"
+	"  doctor             list what a crash or reboot left (mounts, empty cgroups,\n"
+	"                     unheld locks); --fix removes it. Touches nothing else\n"
 	"  subid assign USER  give USER a free subordinate uid/gid range (usermod)\n"
 	"  image build        make an image: Debian (debootstrap from this machine's\n"
 	"                     apt mirror, systemd as init) or a tiny busybox one\n"
@@ -147,19 +164,23 @@ static int policy_show_cmd(const char *dir, const char *user)
 	return r;
 }
 
-/* start/stop/status through the same core as the setuid helper (lxloginctl runs as root). */
+static bool is_root(const char *cmd)
+{
+	if (geteuid() == 0)
+		return true;
+	fprintf(stderr, "lxloginctl: %s: must be run as root\n", cmd);
+	return false;
+}
+
+/* start/stop/restart through the same core as the setuid helper (lxloginctl runs as root). */
 static int container_cmd(const char *cmd, const char *name)
 {
 	struct core_err err = { "" };
 	struct core_user user;
-	enum core_state state;
-	pid_t init;
 	int r;
 
-	if (geteuid() != 0) {
-		fprintf(stderr, "lxloginctl: %s: must be run as root\n", cmd);
+	if (!is_root(cmd))
 		return EXIT_USAGE;
-	}
 	r = core_user_load(name, &user, &err);
 	if (r < 0) {
 		fprintf(stderr, "lxloginctl: %s\n", err.msg);
@@ -170,9 +191,9 @@ static int container_cmd(const char *cmd, const char *name)
 	} else if (strcmp(cmd, "stop") == 0) {
 		r = core_stop(&user, &err);
 	} else {
-		r = core_status(&user, &state, &init, &err);
+		r = core_stop(&user, &err);
 		if (r == 0)
-			state == CORE_RUNNING ? printf("running %d\n", (int)init) : printf("stopped\n");
+			r = core_start(&user, &err);
 	}
 	core_user_free(&user);
 	if (r < 0) {
@@ -215,8 +236,10 @@ static bool confirmed(const char *what, const char *name)
 	return strcmp(answer, name) == 0;
 }
 
+/* reset [--yes] [--delete] USER, destroy [--yes] USER */
 static int reset_cmd(int argc, char **argv)
 {
+	bool destroy = strcmp(argv[0], "destroy") == 0;
 	struct core_err err = { "" };
 	struct core_user user;
 	bool yes = false, delete = false;
@@ -227,7 +250,7 @@ static int reset_cmd(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--yes") == 0)
 			yes = true;
-		else if (strcmp(argv[i], "--delete") == 0)
+		else if (strcmp(argv[i], "--delete") == 0 && !destroy)
 			delete = true;
 		else if (!name && argv[i][0] != '-')
 			name = argv[i];
@@ -236,27 +259,32 @@ static int reset_cmd(int argc, char **argv)
 	}
 	if (!name)
 		return fputs(usage, stderr), EXIT_USAGE;
-	if (geteuid() != 0) {
-		fprintf(stderr, "lxloginctl: reset: must be run as root\n");
+	if (!is_root(argv[0]))
 		return EXIT_USAGE;
-	}
+	delete = delete || destroy;
 	r = core_user_load(name, &user, &err);
 	if (r < 0) {
 		fprintf(stderr, "lxloginctl: %s\n", err.msg);
 		return EXIT_PROBLEMS;
 	}
-	snprintf(what, sizeof(what), "Reset %s: stop their container and %s their layer (every file they wrote inside)",
-		 name, delete ? "DELETE" : "archive");
+	snprintf(what, sizeof(what), "%s %s: stop their container and %s their layer (every file they wrote inside)",
+		 destroy ? "Destroy" : "Reset", name, delete ? "DELETE" : "archive");
 	if (!yes && !confirmed(what, name)) {
 		core_user_free(&user);
-		fprintf(stderr, "lxloginctl: reset %s: not confirmed, nothing done\n", name);
+		fprintf(stderr, "lxloginctl: %s %s: not confirmed, nothing done\n", argv[0], name);
 		return EXIT_PROBLEMS;
 	}
 	r = core_reset(&user, delete, archived, sizeof(archived), &err);
+	if (destroy && (r == 0 || r == -ENOENT)) /* no layer is fine: destroy what there is */
+		r = core_runtime_remove(&user, &err);
 	core_user_free(&user);
 	if (r < 0) {
-		fprintf(stderr, "lxloginctl: reset %s: %s\n", name, err.msg);
+		fprintf(stderr, "lxloginctl: %s %s: %s\n", argv[0], name, err.msg);
 		return EXIT_PROBLEMS;
+	}
+	if (destroy) {
+		printf("%s: container, layer and runtime state destroyed; the account stays\n", name);
+		return EXIT_OK;
 	}
 	if (delete)
 		printf("%s: layer deleted; the next login starts fresh\n", name);
@@ -264,6 +292,35 @@ static int reset_cmd(int argc, char **argv)
 		printf("%s: layer archived to %s/archive/%s; the next login starts fresh\n", name, LXLOGIN_STATE_DIR,
 		       archived);
 	return EXIT_OK;
+}
+
+/* exec [--root] USER -- CMD...: the command's exit status, or 2 if it could not run */
+static int exec_cmd(int argc, char **argv)
+{
+	struct core_err err = { "" };
+	struct core_user user;
+	bool as_root = false;
+	int i = 1, status, r;
+
+	if (i < argc && strcmp(argv[i], "--root") == 0)
+		as_root = true, i++;
+	if (i + 2 >= argc || strcmp(argv[i + 1], "--") != 0)
+		return fputs(usage, stderr), EXIT_USAGE;
+	if (!is_root("exec"))
+		return EXIT_USAGE;
+	r = core_user_load(argv[i], &user, &err);
+	if (r < 0) {
+		fprintf(stderr, "lxloginctl: %s\n", err.msg);
+		return EXIT_USAGE;
+	}
+	fflush(NULL);
+	r = core_exec(&user, as_root, argv + i + 2, &status, &err);
+	core_user_free(&user);
+	if (r < 0) {
+		fprintf(stderr, "lxloginctl: exec: %s\n", err.msg);
+		return EXIT_USAGE;
+	}
+	return status == 125 ? EXIT_USAGE : status;
 }
 
 /* image build|import|list|remove */
@@ -276,10 +333,8 @@ static int image_cmd(int argc, char **argv)
 
 	if (argc < 2)
 		return fputs(usage, stderr), EXIT_USAGE;
-	if (geteuid() != 0) {
-		fprintf(stderr, "lxloginctl: image: must be run as root\n");
+	if (!is_root("image"))
 		return EXIT_USAGE;
-	}
 	if (strcmp(argv[1], "list") == 0 && argc == 2) {
 		r = image_list(&err);
 	} else if (strcmp(argv[1], "remove") == 0 && (argc == 3 || (argc == 4 && strcmp(argv[2], "--force") == 0))) {
@@ -360,11 +415,27 @@ int main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[0], "policy") == 0 && strcmp(argv[1], "show") == 0)
 		return policy_show_cmd(dir, argv[2]);
 	if (argc == 2 &&
-	    (strcmp(argv[0], "start") == 0 || strcmp(argv[0], "stop") == 0 || strcmp(argv[0], "status") == 0))
+	    (strcmp(argv[0], "start") == 0 || strcmp(argv[0], "stop") == 0 || strcmp(argv[0], "restart") == 0))
 		return container_cmd(argv[0], argv[1]);
+	if ((argc == 1 && strcmp(argv[0], "list") == 0) ||
+	    (argc == 2 && strcmp(argv[0], "list") == 0 && strcmp(argv[1], "--json") == 0))
+		return !is_root("list") ? EXIT_USAGE : admin_list(argc == 2) < 0 ? EXIT_USAGE : EXIT_OK;
+	if (argc == 2 && strcmp(argv[0], "status") == 0)
+		return !is_root("status") ? EXIT_USAGE : admin_status(argv[1]) < 0 ? EXIT_PROBLEMS : EXIT_OK;
+	if ((argc == 1 && strcmp(argv[0], "doctor") == 0) ||
+	    (argc == 2 && strcmp(argv[0], "doctor") == 0 && strcmp(argv[1], "--fix") == 0)) {
+		if (!is_root("doctor"))
+			return EXIT_USAGE;
+		int left = admin_doctor(argc == 2);
+		return left < 0 ? EXIT_USAGE : left > 0 ? EXIT_PROBLEMS : EXIT_OK;
+	}
+	if (argc == 1 && strcmp(argv[0], "reap") == 0)
+		return !is_root("reap") ? EXIT_USAGE : admin_reap() < 0 ? EXIT_PROBLEMS : EXIT_OK;
+	if (argc >= 1 && strcmp(argv[0], "exec") == 0)
+		return exec_cmd(argc, argv);
 	if (argc == 3 && strcmp(argv[0], "subid") == 0 && strcmp(argv[1], "assign") == 0)
 		return subid_assign_cmd(argv[2]);
-	if (argc >= 1 && strcmp(argv[0], "reset") == 0)
+	if (argc >= 1 && (strcmp(argv[0], "reset") == 0 || strcmp(argv[0], "destroy") == 0))
 		return reset_cmd(argc, argv);
 	if (argc >= 1 && strcmp(argv[0], "image") == 0)
 		return image_cmd(argc, argv);

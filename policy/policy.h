@@ -32,6 +32,7 @@ enum policy_key {
 	POLICY_HOSTNAME,
 	POLICY_NETWORK,
 	POLICY_IDLE_STOP,
+	POLICY_IDLE_STOP_IF_PROCESSES,
 	POLICY_START_TIMEOUT,
 	POLICY_ROOT,
 	POLICY_NESTING,
@@ -68,7 +69,8 @@ struct policy_values {
 	uint32_t io_weight;			/* 1..10000, as cgroup v2 io.weight */
 	char hostname[POLICY_HOSTNAME_MAX + 1]; /* template, %u = user name */
 	enum policy_network network;
-	uint32_t idle_stop_s; /* seconds, or POLICY_NEVER */
+	uint32_t idle_stop_s;	     /* seconds, or POLICY_NEVER */
+	bool idle_stop_if_processes; /* stop an idle container even if the user's processes run inside */
 	uint32_t start_timeout_s;
 	bool root;    /* the user may become root inside (sudo) */
 	bool nesting; /* containers inside the container */

@@ -43,6 +43,7 @@ static const struct {
 	[POLICY_HOSTNAME] = { "hostname", SCOPE_ANY },
 	[POLICY_NETWORK] = { "network", SCOPE_ANY },
 	[POLICY_IDLE_STOP] = { "idle_stop", SCOPE_ANY },
+	[POLICY_IDLE_STOP_IF_PROCESSES] = { "idle_stop_if_processes", SCOPE_ANY },
 	[POLICY_START_TIMEOUT] = { "start_timeout", SCOPE_ANY },
 	[POLICY_ROOT] = { "root", SCOPE_ANY },
 	[POLICY_NESTING] = { "nesting", SCOPE_ANY },
@@ -393,14 +394,17 @@ int policy_value_parse(enum policy_key key, const char *s, struct policy_values 
 			v->network = (enum policy_network)w;
 		return r;
 	case POLICY_IDLE_STOP:
-		return parse_duration(s, 60, 365 * DAY, true, &v->idle_stop_s, why, n);
+		return parse_duration(s, 1, 365 * DAY, true, &v->idle_stop_s, why, n);
 	case POLICY_START_TIMEOUT:
 		return parse_duration(s, 1, 600, false, &v->start_timeout_s, why, n);
 	case POLICY_ROOT:
 	case POLICY_NESTING:
+	case POLICY_IDLE_STOP_IF_PROCESSES:
 		r = parse_word(s, yes_no, &w, why, n);
 		if (r == 0)
-			*(key == POLICY_ROOT ? &v->root : &v->nesting) = w == 1;
+			*(key == POLICY_ROOT	  ? &v->root
+			  : key == POLICY_NESTING ? &v->nesting
+						  : &v->idle_stop_if_processes) = w == 1;
 		return r;
 	case POLICY_HOME:
 		r = parse_word(s, homes, &w, why, n);
@@ -514,6 +518,9 @@ int policy_value_format(enum policy_key key, const struct policy_values *v, char
 	case POLICY_NESTING:
 		r = snprintf(buf, size, "%s", v->nesting ? "yes" : "no");
 		break;
+	case POLICY_IDLE_STOP_IF_PROCESSES:
+		r = snprintf(buf, size, "%s", v->idle_stop_if_processes ? "yes" : "no");
+		break;
 	case POLICY_HOME:
 		r = snprintf(buf, size, "%s", v->home == POLICY_HOME_HOST ? "host" : "container");
 		break;
@@ -572,6 +579,9 @@ void policy_value_copy(enum policy_key key, struct policy_values *dst, const str
 		break;
 	case POLICY_NESTING:
 		dst->nesting = src->nesting;
+		break;
+	case POLICY_IDLE_STOP_IF_PROCESSES:
+		dst->idle_stop_if_processes = src->idle_stop_if_processes;
 		break;
 	case POLICY_HOME:
 		dst->home = src->home;

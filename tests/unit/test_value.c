@@ -134,14 +134,14 @@ static void durations(void **state)
 	parse_ok(POLICY_IDLE_STOP, "120m", "2h");
 	parse_ok(POLICY_IDLE_STOP, "1d", "1d");
 	parse_ok(POLICY_IDLE_STOP, "never", "never");
+	parse_ok(POLICY_IDLE_STOP, "5s", "5s");
 	parse_ok(POLICY_START_TIMEOUT, "90s", "90s");
 	parse_ok(POLICY_START_TIMEOUT, "10m", "10m");
 	parse_err(POLICY_IDLE_STOP, "0",
 		  "'0' is not a duration (a whole number with s, m, h or d, like 90s or 15m, or never)");
-	parse_err(POLICY_IDLE_STOP, "0m",
-		  "'0m' is out of range (60s to 31536000s; 0 does not mean never, write never)");
+	parse_err(POLICY_IDLE_STOP, "0m", "'0m' is out of range (1s to 31536000s; 0 does not mean never, write never)");
 	parse_err(POLICY_IDLE_STOP, "366d",
-		  "'366d' is out of range (60s to 31536000s; 0 does not mean never, write never)");
+		  "'366d' is out of range (1s to 31536000s; 0 does not mean never, write never)");
 	parse_err(POLICY_IDLE_STOP, "99999999999999999999d", "'99999999999999999999d' is too large");
 	parse_err(POLICY_START_TIMEOUT, "never", "'never' is not a number");
 	parse_err(POLICY_START_TIMEOUT, "11m", "'11m' is out of range (1s to 600s)");
@@ -153,6 +153,8 @@ static void words(void **state)
 {
 	parse_ok(POLICY_ROOT, "yes", "yes");
 	parse_ok(POLICY_NESTING, "no", "no");
+	parse_ok(POLICY_IDLE_STOP_IF_PROCESSES, "yes", "yes");
+	parse_err(POLICY_IDLE_STOP_IF_PROCESSES, "sometimes", "'sometimes' is not allowed (use no or yes)");
 	parse_err(POLICY_ROOT, "true", "'true' is not allowed (use no or yes)");
 	parse_err(POLICY_NESTING, "YES", "'YES' is not allowed (use no or yes)");
 	parse_ok(POLICY_HOME, "container", "container");

@@ -1,0 +1,568 @@
+/*
+ * admin.c - lxloginctl's view of every user's container: list, status, reap.
+ *
+ * What runs is read from the kernel, not from files lxlogin wrote: a
+ * container runs while its lxc.payload cgroup has processes, its init is the
+ * one that is pid 1 in its namespace, and a user has a session while a
+ * process sits in their own cgroup outside the container's (sshd's session,
+ * lxlogin-shell). Nothing to go stale after a crash.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "admin.h"
+#include "cleanup.h"
+#include "config.h"
+#include "core.h"
+
+void human_size(uint64_t b, char *out, size_t size)
+{
+	static const char units[] = "BKMGTPE";
+	double v = (double)b;
+	size_t u = 0;
+
+	while (v >= 1024 && u < sizeof(units) - 2)
+		v /= 1024, u++;
+	snprintf(out, size, u ? "%.1f%c" : "%.0f%c", v, units[u]);
+}
+
+static void human_duration(int64_t s, char *out, size_t size)
+{
+	if (s < 0)
+		snprintf(out, size, "-");
+	else if (s < 120)
+		snprintf(out, size, "%" PRId64 "s", s);
+	else if (s < 2 * 3600)
+		snprintf(out, size, "%" PRId64 "m", s / 60);
+	else if (s < 2 * 86400)
+		snprintf(out, size, "%" PRId64 "h%02" PRId64 "m", s / 3600, s / 60 % 60);
+	else
+		snprintf(out, size, "%" PRId64 "d%02" PRId64 "h", s / 86400, s / 3600 % 24);
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Add the valid user names in dir to names (sorted, unique at the end). */
+static void names_add(int dir, char ***names, size_t *n)
+{
+	__do_close int fd = dir < 0 ? -EBADF : openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	fd = -EBADF;
+	while ((de = readdir(d))) {
+		char **more;
+		if (de->d_name[0] == '.' || !policy_name_valid(de->d_name))
+			continue;
+		more = realloc(*names, (*n + 1) * sizeof(**names));
+		if (!more)
+			break;
+		*names = more;
+		if (((*names)[*n] = strdup(de->d_name)))
+			(*n)++;
+	}
+	closedir(d);
+}
+
+/* The users lxlogin knows: a layer in STATE/users, or a container configured since boot in RUN/lxc. */
+static size_t known_users(char ***ret)
+{
+	__do_close int users = -EBADF, lxc = -EBADF;
+	struct core_err ignored;
+	char **names = NULL;
+	size_t n = 0, u = 0;
+
+	users = state_dir_open("users", 0700, &ignored);
+	lxc = run_dir_open("lxc", 0711, &ignored);
+	names_add(users, &names, &n);
+	names_add(lxc, &names, &n);
+	if (n)
+		qsort(names, n, sizeof(*names), name_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (u && strcmp(names[u - 1], names[i]) == 0)
+			free(names[i]);
+		else
+			names[u++] = names[i];
+	}
+	*ret = names;
+	return u;
+}
+
+static void names_free(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* A line of /proc/PID/status ("Uid:", "NSpid:"), without the key; "" if none. */
+static void proc_status_field(pid_t pid, const char *key, char *out, size_t size)
+{
+	char path[64], line[256];
+	size_t klen = strlen(key);
+	__do_fclose FILE *f = NULL;
+
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (strncmp(line, key, klen) == 0) {
+			snprintf(out, size, "%s", line + klen);
+			return;
+		}
+}
+
+/* Seconds since pid started, from its start time in /proc/PID/stat and /proc/uptime; -1 if unknown. */
+static int64_t proc_age(pid_t pid)
+{
+	char path[64], buf[1024];
+	unsigned long long start = 0;
+	double up = 0;
+	__do_fclose FILE *f = NULL, *u = NULL;
+	const char *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	u = fopen("/proc/uptime", "re");
+	if (!f || !u || !fgets(buf, sizeof(buf), f) || fscanf(u, "%lf", &up) != 1 || !(p = strrchr(buf, ')')))
+		return -1;
+	/* after "pid (comm)": state is field 3, starttime field 22 */
+	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu", &start) !=
+	    1)
+		return -1;
+	return (int64_t)(up - (double)start / (double)sysconf(_SC_CLK_TCK));
+}
+
+static bool proc_comm_is(pid_t pid, const char *comm)
+{
+	char path[64], buf[32] = "";
+	__do_fclose FILE *f = NULL;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	f = fopen(path, "re");
+	if (!f || !fgets(buf, sizeof(buf), f))
+		return false;
+	buf[strcspn(buf, "\n")] = '\0';
+	return strcmp(buf, comm) == 0;
+}
+
+/* What the kernel says about one user's container. */
+struct ct_info {
+	const char *name;
+	bool running;
+	pid_t init;
+	char image[POLICY_IMAGE_MAX + 1];
+	struct cgroup_usage use;
+	size_t sessions;      /* lxlogin-shell processes: one per login */
+	size_t session_procs; /* every process in the user's own cgroup */
+	int64_t uptime, idle; /* seconds, -1 unknown */
+};
+
+static void ct_info_read(const char *name, const struct cgroup_layout *l, struct ct_info *ci)
+{
+	__do_close int users = -EBADF;
+	__do_free char *record = NULL;
+	__do_free struct cgroup_pids *pids = malloc(sizeof(*pids));
+	struct core_err ignored;
+	char rec[POLICY_NAME_MAX + 16];
+
+	*ci = (struct ct_info){ .name = name, .uptime = -1, .idle = -1 };
+	snprintf(ci->image, sizeof(ci->image), "-");
+	users = state_dir_open("users", 0700, &ignored);
+	snprintf(rec, sizeof(rec), "%s/image", name);
+	if (users >= 0 && tree_read(users, rec, &record, NULL) == 0)
+		snprintf(ci->image, sizeof(ci->image), "%.*s", (int)strcspn(record, " \n"), record);
+	if (!pids)
+		return;
+	if (cgroup_user_pids(l, name, true, pids) == 0)
+		for (size_t i = 0; i < pids->n; i++) {
+			char nspid[128];
+			const char *last;
+			ci->running = true;
+			proc_status_field(pids->pid[i], "NSpid:", nspid, sizeof(nspid));
+			nspid[strcspn(nspid, "\n")] = '\0';
+			last = strrchr(nspid, '\t');
+			/* "\tHOSTPID\t1": pid 1 one namespace down (a nested container's init has more) */
+			if (last && last != nspid && strchr(nspid + 1, '\t') == last && strcmp(last + 1, "1") == 0) {
+				ci->init = pids->pid[i];
+				break;
+			}
+		}
+	if (ci->init)
+		ci->uptime = proc_age(ci->init);
+	if (ci->running)
+		cgroup_user_usage(l, name, &ci->use);
+	if (cgroup_user_pids(l, name, false, pids) == 0) {
+		ci->session_procs = pids->n;
+		for (size_t i = 0; i < pids->n; i++)
+			ci->sessions += proc_comm_is(pids->pid[i], "lxlogin-shell");
+	}
+	ci->idle = ci->session_procs ? 0 : core_idle_seconds(name);
+}
+
+static void usage_text(uint64_t used, uint64_t max, bool bytes, char *out, size_t size)
+{
+	char a[24], b[24];
+
+	if (used == CGROUP_UNKNOWN) {
+		snprintf(out, size, "-");
+		return;
+	}
+	if (bytes)
+		human_size(used, a, sizeof(a));
+	else
+		snprintf(a, sizeof(a), "%" PRIu64, used);
+	if (max == UINT64_MAX)
+		snprintf(b, sizeof(b), "unlimited");
+	else if (max == CGROUP_UNKNOWN)
+		snprintf(b, sizeof(b), "?");
+	else if (bytes)
+		human_size(max, b, sizeof(b));
+	else
+		snprintf(b, sizeof(b), "%" PRIu64, max);
+	snprintf(out, size, "%s/%s", a, b);
+}
+
+/* A JSON number, "unlimited", or null when unknown. */
+static void json_limit(const char *key, uint64_t v)
+{
+	if (v == CGROUP_UNKNOWN)
+		printf("\"%s\": null", key);
+	else if (v == UINT64_MAX)
+		printf("\"%s\": \"unlimited\"", key);
+	else
+		printf("\"%s\": %" PRIu64, key, v);
+}
+
+static void json_int(const char *key, int64_t v)
+{
+	if (v < 0)
+		printf("\"%s\": null", key);
+	else
+		printf("\"%s\": %" PRId64, key, v);
+}
+
+/* Names and images are [A-Za-z0-9._-] (validated): no escaping needed. */
+int admin_list(bool json)
+{
+	struct cgroup_layout layout = { 0 };
+	struct core_err err;
+	char **names = NULL;
+	size_t n;
+
+	if (cgroup_layout_open(&layout, &err) < 0) {
+		fprintf(stderr, "lxloginctl: list: %s\n", err.msg);
+		return -EIO;
+	}
+	n = known_users(&names);
+	if (json)
+		printf("[");
+	else
+		printf("%-16s %-8s %-16s %8s %-16s %-12s %8s %8s\n", "USER", "STATE", "IMAGE", "INIT", "MEMORY", "PIDS",
+		       "SESSIONS", "UPTIME");
+	for (size_t i = 0; i < n; i++) {
+		struct ct_info ci;
+		char mem[40], pids[40], up[24], init[16];
+
+		ct_info_read(names[i], &layout, &ci);
+		if (json) {
+			printf("%s\n  {\"user\": \"%s\", \"state\": \"%s\", \"image\": \"%s\", ", i ? "," : "", ci.name,
+			       ci.running ? "running" : "stopped", ci.image);
+			json_int("init", ci.init ? ci.init : -1);
+			printf(", ");
+			json_limit("memory", ci.use.memory);
+			printf(", ");
+			json_limit("memory_max", ci.use.memory_max);
+			printf(", ");
+			json_limit("pids", ci.use.pids);
+			printf(", ");
+			json_limit("pids_max", ci.use.pids_max);
+			printf(", \"sessions\": %zu, ", ci.sessions);
+			json_int("uptime", ci.uptime);
+			printf(", ");
+			json_int("idle", ci.idle);
+			printf("}");
+			continue;
+		}
+		usage_text(ci.use.memory, ci.use.memory_max, true, mem, sizeof(mem));
+		usage_text(ci.use.pids, ci.use.pids_max, false, pids, sizeof(pids));
+		human_duration(ci.uptime, up, sizeof(up));
+		snprintf(init, sizeof(init), ci.init ? "%d" : "-", (int)ci.init);
+		printf("%-16s %-8s %-16s %8s %-16s %-12s %8zu %8s\n", ci.name, ci.running ? "running" : "stopped",
+		       ci.image, init, mem, pids, ci.sessions, up);
+	}
+	if (json)
+		printf("%s]\n", n ? "\n" : "");
+	names_free(names, n);
+	cgroup_layout_close(&layout);
+	return 0;
+}
+
+/* status USER: "running PID" or "stopped" (as before, for scripts), then one "key: value" line each. */
+int admin_status(const char *name)
+{
+	struct cgroup_layout layout = { 0 };
+	struct core_err err = { "" };
+	struct core_user u;
+	struct ct_info ci;
+	enum core_state state;
+	char a[48], b[48], error[1200];
+	pid_t init;
+	int r;
+
+	r = core_user_load(name, &u, &err);
+	if (r < 0) {
+		fprintf(stderr, "lxloginctl: %s\n", err.msg);
+		return r;
+	}
+	r = core_status(&u, &state, &init, &err);
+	if (r == 0)
+		r = cgroup_layout_open(&layout, &err);
+	if (r < 0) {
+		fprintf(stderr, "lxloginctl: status %s: %s\n", name, err.msg);
+		core_user_free(&u);
+		return r;
+	}
+	ct_info_read(name, &layout, &ci);
+	state == CORE_RUNNING ? printf("running %d\n", (int)init) : printf("stopped\n");
+	printf("user:       %s (uid %u; subordinate ids %u-%u)\n", name, (unsigned)u.acct.uid, u.uids.start,
+	       u.uids.start + u.uids.count - 1);
+	printf("image:      %s (policy: %s)\n", ci.image, u.policy.values.image);
+	if (state == CORE_RUNNING) {
+		human_duration(proc_age(init), a, sizeof(a));
+		printf("uptime:     %s\n", a);
+		usage_text(ci.use.memory, ci.use.memory_max, true, a, sizeof(a));
+		usage_text(ci.use.pids, ci.use.pids_max, false, b, sizeof(b));
+		printf("memory:     %s\npids:       %s\n", a, b);
+	}
+	printf("sessions:   %zu\n", ci.sessions);
+	human_duration(ci.idle, a, sizeof(a));
+	if (u.policy.values.idle_stop_s == POLICY_NEVER)
+		snprintf(b, sizeof(b), "never");
+	else
+		human_duration(u.policy.values.idle_stop_s, b, sizeof(b));
+	printf("idle:       %s (idle_stop %s)\n", ci.session_procs ? "in a session" : a, b);
+	for (size_t i = 0; i < layout.n; i++) {
+		snprintf(a, sizeof(a), "%s/%s", LXLOGIN_CGROUP_NAME, name);
+		printf("cgroup:     %s/%s%s\n", layout.h[i].mnt, a,
+		       faccessat(layout.h[i].fd, a, F_OK, 0) == 0 ? "" : " (absent)");
+	}
+	printf("rootfs:     %s/rootfs/%s (an overlay in the container's own mount namespace)\n", LXLOGIN_RUN_DIR, name);
+	printf("config:     %s/lxc/%s/%s/config\n", LXLOGIN_RUN_DIR, name, name);
+	printf("log:        %s/user/%s/lxc.log\n", LXLOGIN_RUN_DIR, name);
+	printf("layer:      %s/users/%s\n", LXLOGIN_STATE_DIR, name);
+	printf("last error: %s\n", core_last_error(name, error, sizeof(error)) == 0 ? error : "none");
+	cgroup_layout_close(&layout);
+	core_user_free(&u);
+	return 0;
+}
+
+/* Processes inside the container that run as the user (their uid is mapped through): tmux, nohup, builds. */
+static size_t user_processes_inside(const struct cgroup_layout *l, const char *name, uid_t uid)
+{
+	__do_free struct cgroup_pids *pids = malloc(sizeof(*pids));
+	size_t n = 0;
+
+	if (!pids || cgroup_user_pids(l, name, true, pids) < 0)
+		return 0;
+	for (size_t i = 0; i < pids->n; i++) {
+		char ids[128];
+		proc_status_field(pids->pid[i], "Uid:", ids, sizeof(ids));
+		n += (uid_t)strtoul(ids, NULL, 10) == uid;
+	}
+	return n;
+}
+
+/*
+ * Stop every container idle for longer than its policy's idle_stop. Meant to
+ * run every minute (the shipped systemd timer, or cron). A container with a
+ * session is marked active; one with the user's own processes inside is kept
+ * unless idle_stop_if_processes = yes.
+ */
+int admin_reap(void)
+{
+	struct cgroup_layout layout = { 0 };
+	struct core_err err = { "" };
+	char **names = NULL, a[24], b[24];
+	size_t n;
+	int failed = 0;
+
+	if (cgroup_layout_open(&layout, &err) < 0) {
+		fprintf(stderr, "lxloginctl: reap: %s\n", err.msg);
+		return -EIO;
+	}
+	n = known_users(&names);
+	for (size_t i = 0; i < n; i++) {
+		struct core_user u;
+		struct ct_info ci;
+		size_t mine;
+		int r;
+
+		ct_info_read(names[i], &layout, &ci);
+		if (!ci.running)
+			continue;
+		if (ci.session_procs) {
+			core_mark_active(names[i]);
+			continue;
+		}
+		if (ci.idle < 0) { /* never seen since boot (a start by hand): count from now */
+			core_mark_active(names[i]);
+			continue;
+		}
+		if (core_user_load(names[i], &u, &err) < 0) {
+			printf("%s: left running: %s\n", names[i], err.msg);
+			continue;
+		}
+		if (u.policy.values.idle_stop_s == POLICY_NEVER || ci.idle < (int64_t)u.policy.values.idle_stop_s) {
+			core_user_free(&u);
+			continue;
+		}
+		human_duration(ci.idle, a, sizeof(a));
+		human_duration(u.policy.values.idle_stop_s, b, sizeof(b));
+		mine = u.policy.values.idle_stop_if_processes ? 0
+							      : user_processes_inside(&layout, names[i], u.acct.uid);
+		if (mine) {
+			printf("%s: idle %s (idle_stop %s), kept running: %zu process%s of the user inside "
+			       "(idle_stop_if_processes = no)\n",
+			       names[i], a, b, mine, mine == 1 ? "" : "es");
+		} else if ((r = core_stop_idle(&u, u.policy.values.idle_stop_s, &err)) < 0) {
+			printf("%s: idle %s (idle_stop %s), stop failed: %s\n", names[i], a, b, err.msg);
+			failed = 1;
+		} else if (r > 0) {
+			printf("%s: idle %s (idle_stop %s): stopped\n", names[i], a, b);
+		}
+		core_user_free(&u);
+	}
+	names_free(names, n);
+	cgroup_layout_close(&layout);
+	return failed ? -EIO : 0;
+}
+
+/* Mount points under the run dir in our (the host's) mount namespace, deepest last as mountinfo lists them. */
+static size_t stray_mounts(char paths[][512], size_t max)
+{
+	__do_fclose FILE *f = fopen("/proc/self/mountinfo", "re");
+	const size_t rlen = strlen(LXLOGIN_RUN_DIR);
+	char line[4096];
+	size_t n = 0;
+
+	while (f && n < max && fgets(line, sizeof(line), f)) {
+		char mnt[512], *o, *i;
+		if (sscanf(line, "%*s %*s %*s %*s %511s", mnt) != 1)
+			continue;
+		for (i = o = mnt; *i; o++) { /* mountinfo escapes space, tab, newline, backslash as \ooo */
+			if (i[0] == '\\' && i[1] >= '0' && i[1] <= '3' && i[2] >= '0' && i[2] <= '7' && i[3] >= '0' &&
+			    i[3] <= '7') {
+				*o = (char)((i[1] - '0') * 64 + (i[2] - '0') * 8 + (i[3] - '0'));
+				i += 4;
+			} else {
+				*o = *i++;
+			}
+		}
+		*o = '\0';
+		if (strncmp(mnt, LXLOGIN_RUN_DIR, rlen) == 0 && (mnt[rlen] == '/' || mnt[rlen] == '\0'))
+			snprintf(paths[n++], sizeof(paths[0]), "%s", mnt);
+	}
+	return n;
+}
+
+/*
+ * doctor: what a crash or a reboot can leave behind that is lxlogin's, and
+ * nothing else: mounts under the run dir in the host's mount namespace
+ * (lxlogin mounts only in private ones), user cgroups with no process left
+ * (a start in progress holds the user's lock and is skipped), and lock files
+ * nobody holds. With fix, each is removed. Returns the problems left.
+ */
+int admin_doctor(bool fix)
+{
+	struct cgroup_layout layout = { 0 };
+	struct core_err err = { "" };
+	static char mounts[64][512];
+	size_t n_mounts, problems = 0, fixed = 0, locks = 0;
+	__do_close int lockdir = -EBADF;
+
+	n_mounts = stray_mounts(mounts, ARRAY_SIZE(mounts));
+	for (size_t i = n_mounts; i-- > 0;) {
+		problems++;
+		if (fix && umount2(mounts[i], MNT_DETACH | UMOUNT_NOFOLLOW) == 0) {
+			printf("stray mount %s: unmounted\n", mounts[i]);
+			fixed++;
+		} else {
+			printf("stray mount %s%s%s\n", mounts[i], fix ? ": cannot unmount: " : "",
+			       fix ? strerror(errno) : "");
+		}
+	}
+	if (cgroup_layout_open(&layout, &err) < 0) {
+		fprintf(stderr, "lxloginctl: doctor: %s\n", err.msg);
+		return -EIO;
+	}
+	for (size_t h = 0; h < layout.n; h++) {
+		__do_close int base =
+			openat(layout.h[h].fd, LXLOGIN_CGROUP_NAME, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		DIR *d = base < 0 ? NULL : fdopendir(base);
+		struct dirent *de;
+
+		if (!d)
+			continue;
+		base = -EBADF;
+		while ((de = readdir(d))) {
+			__do_close int lock = -EBADF;
+			if (de->d_type != DT_DIR || de->d_name[0] == '.' || !policy_name_valid(de->d_name))
+				continue;
+			lock = core_lock_try(de->d_name);
+			if (lock < 0 || cgroup_user_populated(&layout, de->d_name) != 0)
+				continue; /* a start or stop at work, or a live container */
+			problems++;
+			if (fix && cgroup_user_remove(&layout, de->d_name, &err) == 0) {
+				printf("empty cgroup %s/%s/%s: removed (in every hierarchy)\n", layout.h[h].mnt,
+				       LXLOGIN_CGROUP_NAME, de->d_name);
+				fixed++;
+			} else {
+				printf("empty cgroup %s/%s/%s%s%s\n", layout.h[h].mnt, LXLOGIN_CGROUP_NAME, de->d_name,
+				       fix ? ": " : "", fix ? err.msg : "");
+			}
+		}
+		closedir(d);
+	}
+	cgroup_layout_close(&layout);
+	lockdir = run_dir_open("lock", 0700, &err);
+	if (lockdir >= 0) {
+		__do_close int fd = openat(lockdir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		DIR *d = fd < 0 ? NULL : fdopendir(fd);
+		struct dirent *de;
+
+		if (d)
+			fd = -EBADF;
+		while (d && (de = readdir(d))) {
+			__do_close int lock = -EBADF;
+			if (de->d_name[0] == '.')
+				continue;
+			lock = openat(dirfd(d), de->d_name, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+			if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) < 0)
+				continue; /* held: in use */
+			locks++;
+			if (fix)
+				(void)unlinkat(dirfd(d), de->d_name, 0); /* still holding it: a waiter re-opens */
+		}
+		if (d)
+			closedir(d);
+	}
+	if (locks)
+		printf("%zu lock file%s nobody holds (harmless)%s\n", locks, locks == 1 ? "" : "s",
+		       fix ? ": removed" : "");
+	printf("doctor: %zu problem%s found, %zu fixed\n", problems, problems == 1 ? "" : "s", fixed);
+	return (int)(problems - fixed);
+}

@@ -1,0 +1,15 @@
+/* admin.h - lxloginctl's view of all containers: list, status, reap (lxloginctl only). */
+#ifndef LXLOGIN_ADMIN_H
+#define LXLOGIN_ADMIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+void human_size(uint64_t bytes, char *out, size_t size);
+int admin_list(bool json);
+int admin_status(const char *name);
+int admin_reap(void);
+int admin_doctor(bool fix);
+
+#endif

@@ -1,0 +1,159 @@
+#!/bin/bash
+# admin.sh - lxloginctl list/status/exec/restart/destroy/reap/doctor on real containers and a real
+# sshd; idle stop; a simulated reboot (issue 7).
+. "$(dirname "$0")/../lib.sh"
+. "$SRC/tests/container-lib.sh"
+. "$SRC/tests/sshd-lib.sh"
+command -v python3 >/dev/null || skip "python3 is missing (scripts/install-deps installs it)"
+ct_setup
+syslog_setup
+sshd_setup || { fail "sshd did not start" "$(cat "$SSHD_DIR/sshd.log" 2>/dev/null)"; finish; exit 1; }
+CTL=$BUILD/lxloginctl
+ct_user lxt-a "idle_stop = 3s"
+ct_user lxt-b "idle_stop = never"
+ct_user lxt-c "image = lxt-missing"
+for u in lxt-a lxt-b lxt-c; do ssh_user_setup "$u"; done
+# wait_for WHAT CMD...: until CMD succeeds (at most 30 s); an event, not a duration
+wait_for() {
+	local what=$1; shift
+	for i in $(seq 300); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+	fail "never happened: $what"
+	return 1
+}
+json() { "$CTL" list --json | python3 -c "import json,sys; d={c['user']: c for c in json.load(sys.stdin)}; $1"; }
+
+# --- list and status of stopped and running containers
+expect_rc "list with nothing running" 0 "$CTL" list
+expect_match "... a header" "^USER +STATE +IMAGE +INIT +MEMORY +PIDS +SESSIONS +UPTIME$"
+expect_rc "ssh lxt-a true starts lxt-a's container" 0 ssh_as lxt-a true
+expect_rc "ssh lxt-b true" 0 ssh_as lxt-b true
+init_a=$(init_pid_of lxt-a)
+run "$CTL" list
+expect_match "list: lxt-a running on busybox, its init, memory and pids against limits" "^lxt-a +running +busybox +$init_a +[0-9.]+[KMG]?/256.0M +[0-9]+/200 +0 +[0-9]+s$"
+run json 'c=d["lxt-a"]; print(c["state"], c["image"], c["init"], c["memory_max"], c["pids_max"], c["sessions"], type(c["memory"]).__name__, type(c["uptime"]).__name__)'
+expect_line "list --json parses, with the same facts" "running busybox $init_a 268435456 200 0 int int"
+run json 'print(sorted(d))'
+expect_line "list --json: every user with a layer" "['lxt-a', 'lxt-b']"
+run "$CTL" status lxt-a
+expect_line "status: first line as before" "running $init_a"
+expect_match "status: memory against the limit" "^memory: +[0-9.]+[KMG]?/256.0M$"
+expect_match "status: the config path" "^config: +$LXT_RUN_DIR/lxc/lxt-a/lxt-a/config$"
+expect_line "status: no start error" "last error: none"
+[ -f "$LXT_RUN_DIR/lxc/lxt-a/lxt-a/config" ] && pass "... and that config exists" || fail "no config at the path status gave"
+expect_rc "status of an unknown user fails" 1 "$CTL" status lxt-nobody
+run ssh_as lxt-c true
+[ "$RC" != 0 ] && pass "ssh lxt-c (missing image) is refused" || fail "lxt-c got a session"
+run "$CTL" status lxt-c
+expect_match "status: the last start error, with its time" "^last error: 20[0-9-]+T[0-9:]+Z image 'lxt-missing' is not installed"
+expect_rc "list as a user is refused" 2 as_user lxt-a "$CTL" list
+
+# --- exec as the user and as root, with exit status and stdin passing through
+run "$CTL" exec lxt-a -- id -un
+expect_line "exec runs as the user inside" "lxt-a"
+run "$CTL" exec --root lxt-a -- sh -c 'id -u; hostname'
+expect_line "exec --root runs as root inside" "0"
+expect_line "... in the container" "lxt-a"
+expect_rc "exec passes the exit status" 7 "$CTL" exec lxt-a -- sh -c 'exit 7'
+run sh -c "echo through-stdin | '$CTL' exec lxt-a -- cat"
+expect_line "exec passes stdin" "through-stdin"
+"$HELPER" stop lxt-b >/dev/null
+expect_rc "exec into a stopped container fails with 2" 2 "$CTL" exec lxt-b -- true
+expect_match "... saying it is not running" "not running"
+
+# --- restart: a new init, the layer kept
+"$CTL" exec --root lxt-a -- sh -c 'echo kept > /etc/kept' >/dev/null
+expect_rc "restart" 0 "$CTL" restart lxt-a
+new_a=$(init_pid_of lxt-a)
+[ -n "$new_a" ] && [ "$new_a" != "$init_a" ] && pass "restart gives a new init ($init_a -> $new_a)" || fail "init after restart: '$new_a'"
+run "$CTL" exec lxt-a -- cat /etc/kept
+expect_line "... and keeps the layer" "kept"
+
+# --- idle stop: stopped when idle past idle_stop, never while a session is open
+# a session that lasts until we close its stdin
+mkfifo "$SSHD_DIR/hold"
+ssh_as lxt-a 'read x' < "$SSHD_DIR/hold" &
+ssh_pid=$!
+exec 7>"$SSHD_DIR/hold"
+wait_for "lxt-a's session shows in list" sh -c "'$CTL' list | grep -Eq '^lxt-a +running .* 1 +[0-9]+[smhd]'"
+pass "list counts the open session"
+sleep 4 # past idle_stop = 3s
+run "$CTL" reap
+[ -n "$(init_pid_of lxt-a)" ] && pass "reap keeps a container with an open session" || fail "reap stopped a container in use" "$OUT"
+exec 7>&-
+wait "$ssh_pid" 2>/dev/null
+wait_for "lxt-a's session ends" sh -c "'$CTL' list | grep -Eq '^lxt-a +running .* 0 +[0-9]+[smhd]'"
+sleep 4
+run "$CTL" reap
+expect_match "reap after 3s without a session stops lxt-a" "^lxt-a: idle [0-9]+s \(idle_stop 3s\): stopped$"
+[ -z "$(init_pid_of lxt-a)" ] && pass "... it is stopped" || fail "still running"
+[ -z "$(cgroup_dirs_of lxt-a)" ] && pass "... and its cgroup is gone" || fail "cgroup left"
+# processes of the user left running inside (detached, like nohup or tmux) keep it, unless idle_stop_if_processes = yes
+ssh_as lxt-a 'setsid sleep 600 >/dev/null 2>&1 </dev/null &' </dev/null
+wait_for "lxt-a's session ends" sh -c "'$CTL' list | grep -Eq '^lxt-a +running .* 0 +[0-9]+[smhd]'"
+sleep 4
+run "$CTL" reap
+expect_match "reap keeps an idle container where the user's process runs" "^lxt-a: .*kept running: 1 process of the user inside"
+printf 'idle_stop = 3s\nidle_stop_if_processes = yes\n' > "$LXT_CONFIG_DIR/users.d/lxt-a.conf"
+run "$CTL" reap
+expect_match "... and stops it with idle_stop_if_processes = yes" "^lxt-a: idle .*: stopped$"
+ssh_as lxt-b true
+sleep 4
+run "$CTL" reap
+[ -n "$(init_pid_of lxt-b)" ] && pass "idle_stop = never: reap leaves it running" || fail "never was stopped"
+
+# --- destroy: container, layer and runtime state; the account stays
+expect_rc "destroy without --yes off a terminal does nothing" 1 "$CTL" destroy lxt-b </dev/null
+[ -n "$(init_pid_of lxt-b)" ] && pass "... still running" || fail "destroyed anyway"
+expect_rc "destroy --yes" 0 "$CTL" destroy --yes lxt-b
+[ -z "$(init_pid_of lxt-b)" ] && [ ! -e "$LXT_STATE_DIR/users/lxt-b" ] && [ ! -e "$LXT_RUN_DIR/lxc/lxt-b" ] &&
+	[ -z "$(cgroup_dirs_of lxt-b)" ] && pass "... no container, layer, config or cgroup left" || fail "destroy left things"
+id lxt-b >/dev/null 2>&1 && pass "... the account stays" || fail "account gone"
+run json 'print("lxt-b" in d)'
+expect_line "... and list no longer shows lxt-b" "False"
+expect_rc "the next login makes a new container" 0 ssh_as lxt-b true
+
+# --- reboot: everything killed at once, /run emptied; the next login works on the same layer
+"$CTL" exec --root lxt-b -- sh -c 'echo survives > /etc/survives' >/dev/null
+for f in /sys/fs/cgroup/*/"$LXT_CGROUP"; do
+	find "$f" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u | while read -r pid; do kill -9 "$pid" 2>/dev/null; done
+done
+wait_for "every process of the instance is gone" sh -c "! find /sys/fs/cgroup/*/$LXT_CGROUP -name cgroup.procs -exec cat {} + 2>/dev/null | grep -q ."
+for f in /sys/fs/cgroup/*/"$LXT_CGROUP"; do find "$f" -depth -type d -exec rmdir {} + 2>/dev/null; done
+rm -rf "$LXT_RUN_DIR"
+run ssh_as lxt-b 'cat /etc/survives'
+expect_line "after a simulated reboot the login works, with the user's files" "survives"
+
+# --- doctor: finds and removes what is lxlogin's and left behind, nothing else
+mkdir -p "$LXT_RUN_DIR/rootfs/lxt-ghost" /tmp/lxt-notours
+mount -t tmpfs lxt-stray "$LXT_RUN_DIR/rootfs/lxt-ghost"
+mount -t tmpfs lxt-notours /tmp/lxt-notours
+for h in /sys/fs/cgroup/pids /sys/fs/cgroup/unified /sys/fs/cgroup; do
+	[ -e "$h/cgroup.procs" ] && [ -d "$h/$LXT_CGROUP" ] || continue
+	mkdir -p "$h/$LXT_CGROUP/lxt-ghost/child" "$h/lxt-notours"
+	GHOST_H=$h
+	break
+done
+touch "$LXT_RUN_DIR/lock/lxt-ghost.lock"
+exec 8<"$LXT_RUN_DIR/lock/lxt-b.lock"
+flock -n 8 && pass "the test holds lxt-b's lock (as a start would)" || fail "cannot take lxt-b's lock"
+run "$CTL" doctor
+[ "$RC" = 1 ] && pass "doctor finds problems: exit 1" || fail "doctor exit $RC" "$OUT"
+expect_match "... the stray mount" "^stray mount $LXT_RUN_DIR/rootfs/lxt-ghost$"
+expect_match "... the empty cgroup" "^empty cgroup .*/$LXT_CGROUP/lxt-ghost$"
+expect_match "... the unheld lock file" "lock file.* nobody holds"
+expect_no_match "... not the live container's cgroup" "/lxt-b$"
+expect_rc "doctor --fix" 0 "$CTL" doctor --fix
+run "$CTL" doctor
+expect_line "then doctor finds nothing" "doctor: 0 problems found, 0 fixed"
+[ "$RC" = 0 ] && pass "... exit 0" || fail "doctor exit $RC after fix"
+! grep -q " $LXT_RUN_DIR/rootfs/lxt-ghost " /proc/self/mountinfo && [ ! -e "$GHOST_H/$LXT_CGROUP/lxt-ghost" ] &&
+	[ ! -e "$LXT_RUN_DIR/lock/lxt-ghost.lock" ] && pass "the planted mount, cgroup and lock are gone" || fail "planted things left"
+grep -q " /tmp/lxt-notours " /proc/self/mountinfo && [ -d "$GHOST_H/lxt-notours" ] && [ -e "$LXT_RUN_DIR/lock/lxt-b.lock" ] &&
+	pass "a mount and a cgroup that are not lxlogin's, and a held lock, are untouched" || fail "doctor touched what is not its own"
+exec 8<&-
+[ -n "$(init_pid_of lxt-b)" ] && run ssh_as lxt-b 'cat /etc/survives' && [ "$OUT" = survives ] &&
+	pass "the running container is untouched" || fail "doctor broke lxt-b"
+umount /tmp/lxt-notours
+rmdir /tmp/lxt-notours "$GHOST_H/lxt-notours"
+
+finish
