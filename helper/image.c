@@ -383,7 +383,6 @@ static int image_users_of(const char *name, struct image_users *ret, struct core
 int image_list(struct core_err *e)
 {
 	__do_close int images = state_dir_open("images", 0755, e);
-	__do_close int dup = -EBADF;
 	struct dirent **list = NULL;
 	int n;
 

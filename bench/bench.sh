@@ -1,0 +1,180 @@
+#!/bin/bash
+# bench.sh - what a login through lxlogin costs, each figure beside a plain SSH login measured in
+# the same run. Run by bench/run (which builds the test instance); not a test: nothing here passes
+# or fails on time. Prints markdown tables for bench/RESULTS.md.
+. "$(dirname "$0")/../tests/lib.sh"
+. "$SRC/tests/container-lib.sh"
+. "$SRC/tests/sshd-lib.sh"
+RUNS=${LXLOGIN_BENCH_RUNS:-20}
+MANY=${LXLOGIN_BENCH_CONTAINERS:-200}
+CTL=$BUILD/lxloginctl
+ct_setup
+syslog_setup
+sshd_setup || { echo "bench: sshd did not start" >&2; exit 1; }
+printf 'memory = 256M\npids = 200\nstart_timeout = 120s\nidle_stop = never\n' > "$LXT_CONFIG_DIR/lxlogin.conf"
+
+# The baseline: the same sshd build and config on another port, with a PAM service without
+# pam_lxlogin, and a user no policy names.
+PLAIN_PORT=$((SSHD_PORT + 1))
+PLAIN_SERVICE=sshd-lxlogin-bench-plain
+sed -e "s/^Port .*/Port $PLAIN_PORT/" -e "s|^PidFile .*|PidFile $SSHD_DIR/plain.pid|" "$SSHD_DIR/sshd_config" > "$SSHD_DIR/plain_config"
+grep -v pam_lxlogin "/etc/pam.d/$SSHD_SERVICE" > "/etc/pam.d/$PLAIN_SERVICE"
+ln -sf /usr/sbin/sshd "$SSHD_DIR/$PLAIN_SERVICE"
+"$SSHD_DIR/$PLAIN_SERVICE" -D -f "$SSHD_DIR/plain_config" -E "$SSHD_DIR/plain.log" &
+PLAIN_PID=$!
+bench_cleanup() {
+	kill "$PLAIN_PID" 2>/dev/null
+	rm -f "/etc/pam.d/$PLAIN_SERVICE"
+	ct_cleanup
+}
+trap bench_cleanup EXIT
+for i in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PLAIN_PORT") 2>/dev/null && break; sleep 0.1; done
+
+ms_now() { date +%s%N; }
+# one_login PORT USER: wall milliseconds of `ssh USER@127.0.0.1 true`, or "fail"
+one_login() {
+	local s e
+	s=$(ms_now)
+	if ssh "${SSH_OPTS[@]}" -p "$1" "$2@127.0.0.1" true </dev/null >/dev/null 2>&1; then
+		e=$(ms_now)
+		echo $(((e - s) / 1000000))
+	else
+		echo fail
+	fi
+}
+# stats FILE: "median p95 p99 n" of the numbers in FILE
+stats() {
+	sort -n "$1" | awk '{ v[NR] = $1 } END {
+		if (NR == 0) { print "- - - 0"; exit }
+		printf "%d %d %d %d\n", v[int((NR + 1) / 2)], v[int(NR * 0.95 + 0.999)], v[int(NR * 0.99 + 0.999)], NR }'
+}
+BASE_MEDIAN=1
+# row NAME FILE: a table row with the ratio of the median to the baseline's
+row() {
+	local med p95 p99 n
+	read -r med p95 p99 n < <(stats "$2")
+	printf '| %s | %s | %s | %s | %s |\n' "$1" "$med" "$p95" "$n" \
+		"$(awk -v a="$med" -v b="$BASE_MEDIAN" 'BEGIN { if (a == "-") print "-"; else printf "%.1f×", a / b }')"
+}
+W=$LXT_STATE_DIR/bench
+mkdir -p "$W"
+
+echo "## Machine"
+echo
+echo "$(nproc) CPUs, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo), kernel $(uname -r), $(. /etc/os-release; echo "$PRETTY_NAME"), $(date -u +%Y-%m-%d)"
+echo
+echo "## Login latency: \`ssh USER@127.0.0.1 true\`, $RUNS runs each (ms)"
+echo
+echo "| login | median | p95 | runs | × plain |"
+echo "| --- | --- | --- | --- | --- |"
+ct_user lxt-x0 >/dev/null
+rm -f "$LXT_CONFIG_DIR/users.d/lxt-x0.conf" # no policy names lxt-x0: not contained
+install -m 0644 "$SSHD_DIR/client.pub" "$SSHD_DIR/keys/lxt-x0"
+for i in $(seq "$RUNS"); do one_login "$PLAIN_PORT" lxt-x0; done | grep -v fail > "$W/plain"
+read -r BASE_MEDIAN _ < <(stats "$W/plain")
+row "plain sshd, no pam_lxlogin (baseline)" "$W/plain"
+for i in $(seq "$RUNS"); do one_login "$SSHD_PORT" lxt-x0; done | grep -v fail > "$W/exempt"
+row "user not contained, pam_lxlogin in the stack" "$W/exempt"
+
+# hot (running), warm (stopped, layer kept), cold (a new user's first login) on an image
+login_rows() {
+	local image=$1 label=$2 u i
+	ct_user "lxt-h$image" "image = $image" "memory = 1G" "pids = 1000" >/dev/null
+	ssh_user_setup "lxt-h$image"
+	one_login "$SSHD_PORT" "lxt-h$image" >/dev/null
+	for i in $(seq "$RUNS"); do one_login "$SSHD_PORT" "lxt-h$image"; done | grep -v fail > "$W/hot-$image"
+	row "$label, hot (container running)" "$W/hot-$image"
+	for i in $(seq "$RUNS"); do
+		"$HELPER" stop "lxt-h$image" >/dev/null
+		one_login "$SSHD_PORT" "lxt-h$image"
+	done | grep -v fail > "$W/warm-$image"
+	row "$label, warm (stopped, layer kept)" "$W/warm-$image"
+	"$HELPER" stop "lxt-h$image" >/dev/null
+	for i in $(seq "$RUNS"); do
+		u=lxt-c$image$i
+		ct_user "$u" "image = $image" "memory = 1G" "pids = 1000" >/dev/null
+		ssh_user_setup "$u"
+		one_login "$SSHD_PORT" "$u"
+		"$HELPER" stop "$u" >/dev/null
+	done | grep -v fail > "$W/cold-$image"
+	row "$label, cold (a new user's first login)" "$W/cold-$image"
+}
+login_rows busybox "busybox image"
+if ct_cached_image "$DEBIAN_IMAGE" || "$CTL" image build debian "$DEBIAN_IMAGE" >/dev/null 2>&1; then
+	login_rows "$DEBIAN_IMAGE" "Debian image (systemd; the login waits for the boot)"
+else
+	echo "| Debian image | SKIPPED: could not build it | | | |"
+fi
+
+echo
+echo "## First login on an image of 10 vs 10,000 files, $RUNS runs each (ms)"
+echo
+echo "| image | median | p95 | runs | × plain |"
+echo "| --- | --- | --- | --- | --- |"
+for spec in small:10 large:10000; do
+	name=${spec%:*} files=${spec#*:}
+	"$CTL" image build busybox "$name" >/dev/null
+	mkdir -p "$LXT_STATE_DIR/images/$name/rootfs/usr/share/filler"
+	(cd "$LXT_STATE_DIR/images/$name/rootfs/usr/share/filler" && seq "$files" | xargs touch)
+	for i in $(seq "$RUNS"); do
+		u=lxt-f$name$i
+		ct_user "$u" "image = $name" >/dev/null
+		ssh_user_setup "$u"
+		one_login "$SSHD_PORT" "$u"
+		"$HELPER" stop "$u" >/dev/null
+	done | grep -v fail > "$W/files-$name"
+	row "busybox + $files files" "$W/files-$name"
+done
+
+echo
+echo "## Many at once (ms)"
+echo
+echo "| what | ok | median | p99 |"
+echo "| --- | --- | --- | --- |"
+for i in $(seq 50); do
+	ct_user "lxt-p$i" >/dev/null
+	ssh_user_setup "lxt-p$i"
+done
+for i in $(seq 50); do one_login "$SSHD_PORT" "lxt-p$i" > "$W/par-$i" & done
+wait
+cat "$W"/par-* | grep -v fail > "$W/par50"
+read -r med _ p99 n < <(stats "$W/par50")
+echo "| 50 users' first logins at once | $n/50 | $med | $p99 |"
+for i in $(seq 100); do one_login "$SSHD_PORT" lxt-hbusybox > "$W/same-$i" & done
+wait
+cat "$W"/same-* | grep -v fail > "$W/same100"
+read -r med _ p99 n < <(stats "$W/same100")
+echo "| 100 logins of one user at once (container running) | $n/100 | $med | $p99 |"
+for i in $(seq 50); do "$HELPER" stop "lxt-p$i" >/dev/null; done
+
+echo
+echo "## With $MANY containers running"
+echo
+avail_before=$(awk '/MemAvailable/ { print $2 }' /proc/meminfo)
+started=0
+for i in $(seq "$MANY"); do
+	ct_user "lxt-m$i" >/dev/null && "$HELPER" start "lxt-m$i" >/dev/null 2>&1 && started=$((started + 1))
+done
+avail_after=$(awk '/MemAvailable/ { print $2 }' /proc/meminfo)
+"$HELPER" start lxt-hbusybox >/dev/null
+for i in $(seq "$RUNS"); do one_login "$SSHD_PORT" lxt-hbusybox; done | grep -v fail > "$W/hot-many"
+echo "| login | median | p95 | runs | × plain |"
+echo "| --- | --- | --- | --- | --- |"
+row "busybox, hot, 1 container running" "$W/hot-busybox"
+row "busybox, hot, $((started + 1)) containers running" "$W/hot-many"
+echo
+per_bb=$(((avail_before - avail_after) / (started > 0 ? started : 1)))
+cg_bb=$(for i in $(seq "$started"); do cat "/sys/fs/cgroup/memory/$LXT_CGROUP/lxt-m$i/memory.usage_in_bytes" 2>/dev/null; done |
+	awk '{ s += $1; n++ } END { if (n) printf "%d", s / n / 1024 }')
+echo "- $started busybox containers started; host MemAvailable fell by $(((avail_before - avail_after) / 1024)) MiB: $per_bb KiB each (their own cgroups say ${cg_bb:-?} KiB each on average)."
+for i in $(seq "$MANY"); do "$HELPER" stop "lxt-m$i" >/dev/null 2>&1; done
+if [ -d "$LXT_STATE_DIR/images/$DEBIAN_IMAGE" ]; then
+	avail_before=$(awk '/MemAvailable/ { print $2 }' /proc/meminfo)
+	for i in $(seq 5); do "$HELPER" start "lxt-c$DEBIAN_IMAGE$i" >/dev/null 2>&1; done
+	avail_after=$(awk '/MemAvailable/ { print $2 }' /proc/meminfo)
+	cg_deb=$(for i in $(seq 5); do cat "/sys/fs/cgroup/memory/$LXT_CGROUP/lxt-c$DEBIAN_IMAGE$i/memory.usage_in_bytes" 2>/dev/null; done |
+		awk '{ s += $1; n++ } END { if (n) printf "%d", s / n / 1024 }')
+	per_deb=$(((avail_before - avail_after) / 5))
+	echo "- 5 idle Debian containers (booted systemd, journald, dbus, logind, getty): $per_deb KiB each by MemAvailable (${cg_deb:-?} KiB by their cgroups)."
+	echo "- How many fit in this machine's $(awk '/MemAvailable/ { printf "%d", $2 / 1024 }' /proc/meminfo) MiB available: about $((avail_after / (per_bb > 0 ? per_bb : 1))) idle busybox or $((avail_after / (per_deb > 0 ? per_deb : 1))) idle Debian containers (memory only; pids and CPU not counted)."
+fi
