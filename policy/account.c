@@ -23,6 +23,21 @@ static long sysconf_or(int name, long fallback)
 	return v > 0 ? v : fallback;
 }
 
+/* Double an NSS buffer (ERANGE: the entry did not fit), up to 64 MiB. */
+static bool buf_grow(char **buf, size_t *size)
+{
+	char *bigger;
+
+	if (*size >= (64u << 20))
+		return false;
+	bigger = realloc(*buf, *size * 2);
+	if (!bigger)
+		return false;
+	*buf = bigger;
+	*size *= 2;
+	return true;
+}
+
 /*
  * Look up a user by name: uid, primary gid, home, and the names of every group
  * (primary first). -ENOENT if there is no such user; -EIO if NSS failed (the
@@ -42,7 +57,9 @@ int policy_account_lookup(const char *name, struct policy_account *ret)
 	gr_buf = malloc(gr_size);
 	if (!pw_buf || !gr_buf)
 		return -ENOMEM;
-	r = getpwnam_r(name, &pw, pw_buf, pw_size, &pwp);
+	while ((r = getpwnam_r(name, &pw, pw_buf, pw_size, &pwp)) == ERANGE)
+		if (!buf_grow(&pw_buf, &pw_size))
+			return -ENOMEM;
 	if (r != 0)
 		return r == ENOMEM ? -ENOMEM : -EIO;
 	if (!pwp)
@@ -71,7 +88,12 @@ int policy_account_lookup(const char *name, struct policy_account *ret)
 	for (int i = 0; i < n; i++) {
 		struct group gr, *grp = NULL;
 
-		r = getgrgid_r(gids[i], &gr, gr_buf, gr_size, &grp);
+		/* a group of thousands of members is a long line: grow the buffer, never give up on it */
+		while ((r = getgrgid_r(gids[i], &gr, gr_buf, gr_size, &grp)) == ERANGE)
+			if (!buf_grow(&gr_buf, &gr_size)) {
+				r = ENOMEM;
+				break;
+			}
 		if (r != 0) {
 			policy_account_free(&a);
 			return r == ENOMEM ? -ENOMEM : -EIO;

@@ -108,6 +108,17 @@ expect_rc "no command is a usage error" 2 "$CTL"
 expect_rc "unknown command is a usage error" 2 "$CTL" policy frobnicate
 expect_rc "unknown option is a usage error" 2 "$CTL" --frob policy check
 
+# A group of thousands of members is one long line in /etc/group (longer than glibc's first
+# guess at a buffer): the lookup grows its buffer instead of calling the database broken.
+run "$CTL" --config-dir "$E" policy show lxt-bob
+before="$RC $OUT"
+members=$(seq -f 'lxt-member%04g' 3000 | paste -sd,)
+sed -i "s/^\(lxt-students:[^:]*:[^:]*:\)\(.*\)\$/\1\2,$members/" /etc/group
+[ "$(getent group lxt-students | wc -c)" -gt 30000 ] && pass "lxt-students now has a 30 KB line" || fail "could not lengthen the group"
+run "$CTL" --config-dir "$E" policy show lxt-bob
+[ "$RC $OUT" = "$before" ] && pass "policy show of a member of a 3,000-member group is unchanged" ||
+	fail "policy show with a long group line (exit $RC)" "$OUT"
+
 # The man page documents every key that policy show prints.
 "$CTL" --config-dir "$E" policy show lxt-bob | sed -n 's/^\([a-z_]*\) = .*/\1/p' | grep -v '^$' > "$T/keys"
 for k in $(cat "$T/keys") exempt_users exempt_groups priority; do
