@@ -145,7 +145,7 @@ wait
 cat "$W"/same-* | grep -v fail > "$W/same100"
 read -r med _ p99 n < <(stats "$W/same100")
 echo "| 100 logins of one user at once (container running) | $n/100 | $med | $p99 |"
-for i in $(seq 50); do "$HELPER" stop "lxt-p$i" >/dev/null; done
+seq 50 | xargs -P 8 -I{} "$HELPER" stop lxt-p{} >/dev/null 2>&1
 
 echo
 echo "## With $MANY containers running"
@@ -167,7 +167,7 @@ per_bb=$(((avail_before - avail_after) / (started > 0 ? started : 1)))
 cg_bb=$(for i in $(seq "$started"); do cat "/sys/fs/cgroup/memory/$LXT_CGROUP/lxt-m$i/memory.usage_in_bytes" 2>/dev/null; done |
 	awk '{ s += $1; n++ } END { if (n) printf "%d", s / n / 1024 }')
 echo "- $started busybox containers started; host MemAvailable fell by $(((avail_before - avail_after) / 1024)) MiB: $per_bb KiB each (their own cgroups say ${cg_bb:-?} KiB each on average)."
-for i in $(seq "$MANY"); do "$HELPER" stop "lxt-m$i" >/dev/null 2>&1; done
+seq "$MANY" | xargs -P 8 -I{} "$HELPER" stop lxt-m{} >/dev/null 2>&1
 if [ -d "$LXT_STATE_DIR/images/$DEBIAN_IMAGE" ]; then
 	avail_before=$(awk '/MemAvailable/ { print $2 }' /proc/meminfo)
 	for i in $(seq 5); do "$HELPER" start "lxt-c$DEBIAN_IMAGE$i" >/dev/null 2>&1; done
