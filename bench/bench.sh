@@ -11,7 +11,7 @@ CTL=$BUILD/lxloginctl
 ct_setup
 syslog_setup
 sshd_setup || { echo "bench: sshd did not start" >&2; exit 1; }
-printf 'memory = 256M\npids = 200\nstart_timeout = 120s\nidle_stop = never\n' > "$LXT_CONFIG_DIR/lxlogin.conf"
+printf 'image = busybox\nmemory = 256M\npids = 200\nstart_timeout = 120s\nidle_stop = never\n' > "$LXT_CONFIG_DIR/lxlogin.conf"
 
 # The baseline: the same sshd build and config on another port, with a PAM service without
 # pam_lxlogin, and a user no policy names.

@@ -473,7 +473,8 @@ static size_t stray_mounts(char paths[][512], size_t max)
 			}
 		}
 		*o = '\0';
-		if (strncmp(mnt, LXLOGIN_RUN_DIR, rlen) == 0 && (mnt[rlen] == '/' || mnt[rlen] == '\0'))
+		/* strictly below: the run dir itself may be a mount the admin made */
+		if (strncmp(mnt, LXLOGIN_RUN_DIR, rlen) == 0 && mnt[rlen] == '/')
 			snprintf(paths[n++], sizeof(paths[0]), "%s", mnt);
 	}
 	return n;

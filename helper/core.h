@@ -114,7 +114,11 @@ struct lxcconf_in {
 	const char *seccomp;
 	const char *log;
 	const struct policy_result *policy;
+	bool lxcfs; /* lxcfs runs: mount its /proc files in */
 };
+#define LXCFS_MEMINFO "/var/lib/lxcfs/proc/meminfo"
+#define LXCFS_HOOK "/usr/share/lxcfs/lxc.mount.hook"
+bool lxcconf_lxcfs_available(void);
 int lxcconf_render(const struct lxcconf_in *in, char **ret_text);
 extern const char lxcconf_seccomp[];
 

@@ -467,8 +467,9 @@ static int write_config(const struct core_user *u, struct core_err *e)
 	snprintf(rootfs, sizeof(rootfs), "%s/rootfs/%s", LXLOGIN_RUN_DIR, name);
 	snprintf(seccomp, sizeof(seccomp), "%s/lxc/%s/%s/seccomp", LXLOGIN_RUN_DIR, name, name);
 	snprintf(log, sizeof(log), "%s/lxc.log", shown);
-	in = (struct lxcconf_in){ name,	       u->acct.uid, u->acct.gid, u->acct.home, u->uids,	  u->gids,
-				  u->hostname, rootfs,	    seccomp,	 log,	       &u->policy };
+	in = (struct lxcconf_in){ name,	   u->acct.uid, u->acct.gid, u->acct.home,
+				  u->uids, u->gids,	u->hostname, rootfs,
+				  seccomp, log,		&u->policy,  lxcconf_lxcfs_available() };
 	r = lxcconf_render(&in, &text);
 	if (r < 0)
 		return core_fail(e, r, "cannot render the LXC config of %s (home %s must be a plain absolute path)",

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cleanup.h"
 #include "core.h"
@@ -67,6 +68,15 @@ static void idmap(struct buf *b, char kind, unsigned own, struct idrange r)
 	add(b, "lxc.idmap = %c %u %u %u\n", kind, own + 1, r.start + own + 1, r.count - own - 1);
 }
 
+/* lxcfs (a FUSE daemon the admin runs) serves per-container /proc files; LXC's hook mounts them. */
+bool lxcconf_lxcfs_available(void)
+{
+	struct stat st;
+
+	return stat(LXCFS_MEMINFO, &st) == 0 && stat(LXCFS_HOOK, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == 0 &&
+	       !(st.st_mode & 0022);
+}
+
 /*
  * The container's config. Everything here comes from validated data: names
  * matched policy_name_valid(), numbers are numbers, paths are lxlogin's own
@@ -103,6 +113,8 @@ int lxcconf_render(const struct lxcconf_in *in, char **ret_text)
 		add(&b, "lxc.mount.entry = %s %s none bind,create=dir 0 0\n", in->home, in->home + 1);
 	if (v->nesting)
 		add(&b, "lxc.mount.auto = cgroup:rw:force\n");
+	if (in->lxcfs) /* /proc/meminfo, cpuinfo, uptime ... of the container: free and top show its limits */
+		add(&b, "lxc.hook.mount = %s\n", LXCFS_HOOK);
 	if (in->policy->n_lxc)
 		add(&b, "# from the policy's lxc.* lines\n");
 	for (size_t i = 0; i < in->policy->n_lxc; i++)

@@ -156,4 +156,26 @@ exec 8<&-
 umount /tmp/lxt-notours
 rmdir /tmp/lxt-notours "$GHOST_H/lxt-notours"
 
+# --- lxcfs: with it running, free/top inside see the container's limits, not the host's
+if ! command -v lxcfs >/dev/null; then
+	echo "SKIPPED: lxcfs view of /proc: lxcfs is not installed"
+else
+	LXCFS_PID=""
+	if [ ! -e /var/lib/lxcfs/proc/meminfo ]; then # none runs: start our own, and stop it after
+		mkdir -p /var/lib/lxcfs
+		lxcfs /var/lib/lxcfs >"$SSHD_DIR/lxcfs.log" 2>&1 &
+		LXCFS_PID=$!
+		wait_for "lxcfs serves /proc" test -e /var/lib/lxcfs/proc/meminfo
+	fi
+	expect_rc "restart lxt-b with lxcfs running" 0 "$CTL" restart lxt-b
+	run ssh_as lxt-b "awk '/^MemTotal/ { print \$2 }' /proc/meminfo"
+	expect_line "inside, /proc/meminfo shows the 256M limit (lxcfs)" "262144"
+	if [ -n "$LXCFS_PID" ]; then
+		"$HELPER" stop lxt-b >/dev/null
+		kill "$LXCFS_PID"
+		wait "$LXCFS_PID" 2>/dev/null
+		umount -l /var/lib/lxcfs 2>/dev/null
+	fi
+fi
+
 finish

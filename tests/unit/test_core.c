@@ -156,7 +156,8 @@ static void lxc_config(void **state)
 				 "/run/lxlogin/rootfs/alice",
 				 "/run/lxlogin/lxc/alice/alice/seccomp",
 				 "/run/lxlogin/user/alice/lxc.log",
-				 &pol };
+				 &pol,
+				 false };
 	char *text = NULL;
 
 	assert_int_equal(lxcconf_render(&in, &text), 0);
@@ -175,6 +176,12 @@ static void lxc_config(void **state)
 	assert_true(strstr(text, "lxc.environment = EDITOR=vi\n") > strstr(text, "lxc.seccomp.profile"));
 	assert_string_equal(text + strlen(text) - strlen("lxc.environment = EDITOR=vi\n"),
 			    "lxc.environment = EDITOR=vi\n");
+	assert_null(strstr(text, "lxc.hook.mount"));
+	free(text);
+
+	in.lxcfs = true; /* lxcfs runs: its hook mounts the container's /proc files */
+	assert_int_equal(lxcconf_render(&in, &text), 0);
+	assert_non_null(strstr(text, "\nlxc.hook.mount = /usr/share/lxcfs/lxc.mount.hook\n"));
 	free(text);
 
 	pol.values.home = POLICY_HOME_CONTAINER;
@@ -191,8 +198,8 @@ static void lxc_config_refuses_odd_input(void **state)
 {
 	struct policy_result pol = result_for(NULL, NULL);
 	struct lxcconf_in in = {
-		"alice",  1001,	    1001,     "/home/alice", { 100000, 65536 }, { 200000, 65536 }, "alice-box",
-		"/run/r", "/run/s", "/run/l", &pol
+		"alice",  1001,	    1001, "/home/alice", { 100000, 65536 }, { 200000, 65536 }, "alice-box", "/run/r",
+		"/run/s", "/run/l", &pol, false
 	};
 	const char *homes[] = { "/home/a b",  "/home/a\nlxc.idmap = u 0 0 1",
 				"home/alice", "/home/../etc",
