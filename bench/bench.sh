@@ -135,13 +135,21 @@ for i in $(seq 50); do
 	ct_user "lxt-p$i" >/dev/null
 	ssh_user_setup "lxt-p$i"
 done
-for i in $(seq 50); do one_login "$SSHD_PORT" "lxt-p$i" > "$W/par-$i" & done
-wait
+pids=()
+for i in $(seq 50); do
+	one_login "$SSHD_PORT" "lxt-p$i" > "$W/par-$i" &
+	pids+=($!)
+done
+wait "${pids[@]}" # only these: the sshds are children too
 cat "$W"/par-* | grep -v fail > "$W/par50"
 read -r med _ p99 n < <(stats "$W/par50")
 echo "| 50 users' first logins at once | $n/50 | $med | $p99 |"
-for i in $(seq 100); do one_login "$SSHD_PORT" lxt-hbusybox > "$W/same-$i" & done
-wait
+pids=()
+for i in $(seq 100); do
+	one_login "$SSHD_PORT" lxt-hbusybox > "$W/same-$i" &
+	pids+=($!)
+done
+wait "${pids[@]}"
 cat "$W"/same-* | grep -v fail > "$W/same100"
 read -r med _ p99 n < <(stats "$W/same100")
 echo "| 100 logins of one user at once (container running) | $n/100 | $med | $p99 |"
