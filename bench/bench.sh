@@ -90,12 +90,13 @@ login_rows() {
 	done | grep -v fail > "$W/warm-$image"
 	row "$label, warm (stopped, layer kept)" "$W/warm-$image"
 	"$HELPER" stop "lxt-h$image" >/dev/null
+	for i in $(seq "$RUNS"); do # users made here, not in the pipe's subshell: cleanup must know them
+		ct_user "lxt-c$image$i" "image = $image" "memory = 1G" "pids = 1000" >/dev/null
+		ssh_user_setup "lxt-c$image$i"
+	done
 	for i in $(seq "$RUNS"); do
-		u=lxt-c$image$i
-		ct_user "$u" "image = $image" "memory = 1G" "pids = 1000" >/dev/null
-		ssh_user_setup "$u"
-		one_login "$SSHD_PORT" "$u"
-		"$HELPER" stop "$u" >/dev/null
+		one_login "$SSHD_PORT" "lxt-c$image$i"
+		"$HELPER" stop "lxt-c$image$i" >/dev/null
 	done | grep -v fail > "$W/cold-$image"
 	row "$label, cold (a new user's first login)" "$W/cold-$image"
 }
@@ -117,11 +118,12 @@ for spec in small:10 large:10000; do
 	mkdir -p "$LXT_STATE_DIR/images/$name/rootfs/usr/share/filler"
 	(cd "$LXT_STATE_DIR/images/$name/rootfs/usr/share/filler" && seq "$files" | xargs touch)
 	for i in $(seq "$RUNS"); do
-		u=lxt-f$name$i
-		ct_user "$u" "image = $name" >/dev/null
-		ssh_user_setup "$u"
-		one_login "$SSHD_PORT" "$u"
-		"$HELPER" stop "$u" >/dev/null
+		ct_user "lxt-f$name$i" "image = $name" >/dev/null
+		ssh_user_setup "lxt-f$name$i"
+	done
+	for i in $(seq "$RUNS"); do
+		one_login "$SSHD_PORT" "lxt-f$name$i"
+		"$HELPER" stop "lxt-f$name$i" >/dev/null
 	done | grep -v fail > "$W/files-$name"
 	row "busybox + $files files" "$W/files-$name"
 done
@@ -129,30 +131,44 @@ done
 echo
 echo "## Many at once (ms)"
 echo
-echo "| what | ok | median | p99 |"
-echo "| --- | --- | --- | --- |"
+echo "| what | ok | median | p99 | × plain at once |"
+echo "| --- | --- | --- | --- | --- |"
+# at_once N PORT USER... : N logins at once (user i % count), their times in $W/at-once
+at_once() {
+	local n=$1 port=$2 pids=() i
+	shift 2
+	local users=("$@")
+	rm -f "$W"/once-*
+	for i in $(seq "$n"); do
+		one_login "$port" "${users[$((i % ${#users[@]}))]}" > "$W/once-$i" &
+		pids+=($!)
+	done
+	wait "${pids[@]}" # only these: the sshds are children too
+	cat "$W"/once-* | grep -v fail > "$W/at-once"
+}
+# once_row WHAT N BASEFILE: a row for $W/at-once against the plain logins made at once in BASEFILE
+once_row() {
+	local med p99 n bmed
+	read -r med _ p99 n < <(stats "$W/at-once")
+	read -r bmed _ < <(stats "$3")
+	printf '| %s | %s/%s | %s | %s | %s |\n' "$1" "$n" "$2" "$med" "$p99" \
+		"$(awk -v a="$med" -v b="$bmed" 'BEGIN { if (b == "-" || b == 0) print "-"; else printf "%.1f×", a / b }')"
+}
 for i in $(seq 50); do
 	ct_user "lxt-p$i" >/dev/null
 	ssh_user_setup "lxt-p$i"
 done
-pids=()
-for i in $(seq 50); do
-	one_login "$SSHD_PORT" "lxt-p$i" > "$W/par-$i" &
-	pids+=($!)
-done
-wait "${pids[@]}" # only these: the sshds are children too
-cat "$W"/par-* | grep -v fail > "$W/par50"
-read -r med _ p99 n < <(stats "$W/par50")
-echo "| 50 users' first logins at once | $n/50 | $med | $p99 |"
-pids=()
-for i in $(seq 100); do
-	one_login "$SSHD_PORT" lxt-hbusybox > "$W/same-$i" &
-	pids+=($!)
-done
-wait "${pids[@]}"
-cat "$W"/same-* | grep -v fail > "$W/same100"
-read -r med _ p99 n < <(stats "$W/same100")
-echo "| 100 logins of one user at once (container running) | $n/100 | $med | $p99 |"
+at_once 50 "$PLAIN_PORT" lxt-x0
+cp "$W/at-once" "$W/plain50"
+once_row "50 plain logins at once (baseline)" 50 "$W/plain50"
+at_once 50 "$SSHD_PORT" $(seq -f 'lxt-p%g' 50)
+once_row "50 users' first logins at once" 50 "$W/plain50"
+at_once 100 "$PLAIN_PORT" lxt-x0
+cp "$W/at-once" "$W/plain100"
+once_row "100 plain logins at once (baseline)" 100 "$W/plain100"
+"$HELPER" start lxt-hbusybox >/dev/null
+at_once 100 "$SSHD_PORT" lxt-hbusybox
+once_row "100 logins of one user at once (container running)" 100 "$W/plain100"
 seq 50 | xargs -P 8 -I{} "$HELPER" stop lxt-p{} >/dev/null 2>&1
 
 echo
