@@ -112,7 +112,8 @@ run json 'print("lxt-b" in d)'
 expect_line "... and list no longer shows lxt-b" "False"
 expect_rc "the next login makes a new container" 0 ssh_as lxt-b true
 
-# --- reboot: everything killed at once, /run emptied; the next login works on the same layer
+# --- reboot (SECURITY.md case 53): everything killed at once, cgroups gone, /run emptied; the next
+# login works on the same layer
 "$CTL" exec --root lxt-b -- sh -c 'echo survives > /etc/survives' >/dev/null
 for f in /sys/fs/cgroup/*/"$LXT_CGROUP"; do
 	find "$f" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u | while read -r pid; do kill -9 "$pid" 2>/dev/null; done
