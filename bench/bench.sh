@@ -24,6 +24,7 @@ ln -sf /usr/sbin/sshd "$SSHD_DIR/$PLAIN_SERVICE"
 PLAIN_PID=$!
 bench_cleanup() {
 	kill "$PLAIN_PID" 2>/dev/null
+	ip link del lxtbrb 2>/dev/null
 	rm -f "/etc/pam.d/$PLAIN_SERVICE"
 	ct_cleanup
 }
@@ -77,34 +78,43 @@ for i in $(seq "$RUNS"); do one_login "$SSHD_PORT" lxt-x0; done | grep -v fail >
 row "user not contained, pam_lxlogin in the stack" "$W/exempt"
 
 # hot (running), warm (stopped, layer kept), cold (a new user's first login) on an image
+# login_rows TAG IMAGE LABEL [POLICY LINE...]
 login_rows() {
-	local image=$1 label=$2 u i
-	ct_user "lxt-h$image" "image = $image" "memory = 1G" "pids = 1000" >/dev/null
-	ssh_user_setup "lxt-h$image"
-	one_login "$SSHD_PORT" "lxt-h$image" >/dev/null
-	for i in $(seq "$RUNS"); do one_login "$SSHD_PORT" "lxt-h$image"; done | grep -v fail > "$W/hot-$image"
-	row "$label, hot (container running)" "$W/hot-$image"
+	local tag=$1 image=$2 label=$3 u i
+	shift 3
+	ct_user "lxt-h$tag" "image = $image" "memory = 1G" "pids = 1000" "$@" >/dev/null
+	ssh_user_setup "lxt-h$tag"
+	one_login "$SSHD_PORT" "lxt-h$tag" >/dev/null
+	for i in $(seq "$RUNS"); do one_login "$SSHD_PORT" "lxt-h$tag"; done | grep -v fail > "$W/hot-$tag"
+	row "$label, hot (container running)" "$W/hot-$tag"
 	for i in $(seq "$RUNS"); do
-		"$HELPER" stop "lxt-h$image" >/dev/null
-		one_login "$SSHD_PORT" "lxt-h$image"
-	done | grep -v fail > "$W/warm-$image"
-	row "$label, warm (stopped, layer kept)" "$W/warm-$image"
-	"$HELPER" stop "lxt-h$image" >/dev/null
+		"$HELPER" stop "lxt-h$tag" >/dev/null
+		one_login "$SSHD_PORT" "lxt-h$tag"
+	done | grep -v fail > "$W/warm-$tag"
+	row "$label, warm (stopped, layer kept)" "$W/warm-$tag"
+	"$HELPER" stop "lxt-h$tag" >/dev/null
 	for i in $(seq "$RUNS"); do # users made here, not in the pipe's subshell: cleanup must know them
-		ct_user "lxt-c$image$i" "image = $image" "memory = 1G" "pids = 1000" >/dev/null
-		ssh_user_setup "lxt-c$image$i"
+		ct_user "lxt-c$tag$i" "image = $image" "memory = 1G" "pids = 1000" "$@" >/dev/null
+		ssh_user_setup "lxt-c$tag$i"
 	done
 	for i in $(seq "$RUNS"); do
-		one_login "$SSHD_PORT" "lxt-c$image$i"
-		"$HELPER" stop "lxt-c$image$i" >/dev/null
-	done | grep -v fail > "$W/cold-$image"
-	row "$label, cold (a new user's first login)" "$W/cold-$image"
+		one_login "$SSHD_PORT" "lxt-c$tag$i"
+		"$HELPER" stop "lxt-c$tag$i" >/dev/null
+	done | grep -v fail > "$W/cold-$tag"
+	row "$label, cold (a new user's first login)" "$W/cold-$tag"
 }
-login_rows busybox "busybox image"
+login_rows busybox busybox "busybox image"
 if ct_cached_image "$DEBIAN_IMAGE" || "$CTL" image build debian "$DEBIAN_IMAGE" >/dev/null 2>&1; then
-	login_rows "$DEBIAN_IMAGE" "Debian image (systemd; the login waits for the boot)"
+	login_rows debian "$DEBIAN_IMAGE" "Debian image (systemd; the login waits for the boot)"
 else
 	echo "| Debian image | SKIPPED: could not build it | | | |"
+fi
+# network = veth: the same, plus the lease, the veth pair and both ends' setup (a bridge of the bench's own)
+printf 'bridge = lxtbrb\nsubnet = 10.213.79.1/24\n' >> "$LXT_CONFIG_DIR/lxlogin.conf"
+if "$CTL" network setup >/dev/null; then
+	login_rows net busybox "busybox image, network = veth" "network = veth"
+else
+	echo "| network = veth | SKIPPED: lxloginctl network setup failed | | | |"
 fi
 
 echo

@@ -12,4 +12,10 @@ int admin_status(const char *name);
 int admin_reap(void);
 int admin_doctor(bool fix);
 
+/* netadmin.c */
+int network_setup(const char *config_dir);
+int network_teardown(const char *config_dir);
+int network_show(void);
+int network_release(const char *user);
+
 #endif

@@ -139,6 +139,21 @@ int core_runtime_remove(const struct core_user *u, struct core_err *e);
 int core_reset(const struct core_user *u, bool delete, char *archived, size_t size, struct core_err *e);
 int core_status(const struct core_user *u, enum core_state *ret_state, pid_t *ret_init, struct core_err *e);
 
+/* network.c: network = veth */
+#define NET_IFNAME_SIZE 16
+struct net_lease {
+	char user[POLICY_NAME_MAX + 1];
+	uint32_t ipv4; /* host byte order */
+	uint8_t mac[6];
+};
+void net_veth_name(uint32_t ipv4, char buf[static NET_IFNAME_SIZE]);
+int net_leases_load(struct net_lease **ret, size_t *ret_n, struct core_err *e);
+int net_lease_get(const struct core_user *u, struct net_lease *ret, struct core_err *e);
+int net_lease_remove(const char *user, struct core_err *e);
+int net_bridge_check(const struct policy_values *v, struct core_err *e);
+int net_attach(const struct core_user *u, const struct cgroup_layout *l, pid_t init, const struct net_lease *lease,
+	       struct core_err *e);
+
 /* privs.c */
 int privs_drop_to_user(uid_t uid, gid_t gid, struct core_err *e);
 

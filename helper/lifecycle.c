@@ -185,7 +185,7 @@ static void child_result(int fd, int r, const char *msg)
 }
 
 /* What the user-side child does: liblxc as the user, unprivileged. */
-enum user_op { OP_START, OP_STOP, OP_STATUS };
+enum user_op { OP_START, OP_BOOT_WAIT, OP_STOP, OP_STATUS };
 
 /*
  * A systemd container is ready for a login when its boot is over: until then
@@ -293,7 +293,11 @@ static int lxc_as_user(const struct core_user *u, enum user_op op, char *out, si
 			r = -EIO;
 			break;
 		}
-		if (init_is_systemd(u->acct.name))
+		snprintf(out, size, "%d %d", (int)c->init_pid(c), init_is_systemd(u->acct.name));
+		break;
+	case OP_BOOT_WAIT:
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (c->is_running(c))
 			boot_wait(c, t0.tv_sec + (time_t)u->policy.values.start_timeout_s);
 		break;
 	case OP_STOP:
@@ -355,6 +359,13 @@ static int run_child(const struct core_user *u, const struct cgroup_layout *l, e
 				child_result(fd, r, ce.msg);
 				_exit(1);
 			}
+		} else if (op == OP_BOOT_WAIT) {
+			/* attach starts from within the user's cgroup */
+			r = cgroup_user_enter(l, u->acct.name, getpid(), &ce);
+			if (r < 0) {
+				child_result(fd, r, ce.msg);
+				_exit(1);
+			}
 		}
 		/* No root-opened fd survives into the user's hands. */
 		if (fd != 3) {
@@ -377,9 +388,9 @@ static int run_child(const struct core_user *u, const struct cgroup_layout *l, e
 		}
 		msg[0] = '\0';
 		r = lxc_as_user(u, op, msg, sizeof(msg));
-		if (r == 0 && op == OP_STATUS) {
+		if (r == 0 && (op == OP_STATUS || op == OP_START)) {
 			char line[64];
-			int n = snprintf(line, sizeof(line), "0 %s\n", msg);
+			int n = snprintf(line, sizeof(line), "0 %.40s\n", msg);
 			(void)!write(fd, line, (size_t)n);
 		} else {
 			child_result(fd, r, msg);
@@ -397,9 +408,10 @@ static int run_child(const struct core_user *u, const struct cgroup_layout *l, e
 		return core_fail(e, r, "timed out after %" PRIu32 "s", u->policy.values.start_timeout_s + 15);
 	if (r < 0)
 		return core_fail(e, -EIO, "the %s step died without a word (status %d)",
-				 op == OP_START	 ? "start"
-				 : op == OP_STOP ? "stop"
-						 : "status",
+				 op == OP_START	      ? "start"
+				 : op == OP_BOOT_WAIT ? "boot wait"
+				 : op == OP_STOP      ? "stop"
+						      : "status",
 				 status);
 	if (msg[0] != '0')
 		return core_fail(e, -EIO, "%s", msg[0] && msg[1] ? msg + 2 : "failed");
@@ -515,6 +527,8 @@ static int image_check(const struct core_user *u, struct core_err *e, int *ret_h
 	return 0;
 }
 
+static int stop_locked(const struct core_user *u, struct core_err *e);
+
 /*
  * Start the user's container, or do nothing if it runs. Root's steps, each
  * idempotent so that a start killed anywhere is repaired by the next:
@@ -525,21 +539,38 @@ static int image_check(const struct core_user *u, struct core_err *e, int *ret_h
 static int start_steps(const struct core_user *u, struct core_err *e)
 {
 	__do_close int lock = -EBADF, image_hold = -EBADF, image_root = -EBADF;
+	bool veth = u->policy.values.network == POLICY_NETWORK_VETH;
 	struct cgroup_layout layout = { 0 };
+	struct net_lease lease = { 0 };
 	struct cgroup_limits lim;
 	enum core_state state;
 	struct sysinfo si;
+	char started[64];
+	int r, systemd = 0;
+	long init_pid = 0;
 	pid_t init;
-	int r;
 
 	lock = lock_user(u->acct.name, u->policy.values.start_timeout_s, e);
 	if (lock < 0)
 		return lock;
 	TEST_PAUSE("locked");
 	r = core_status(u, &state, &init, e);
+	if (r < 0)
+		return r;
+	if (veth) /* the lease first: a full pool or a clash stops the start before anything runs */
+		r = net_lease_get(u, &lease, e);
+	if (r == 0 && veth && state == CORE_RUNNING) { /* repair a start that died before its network was up */
+		r = cgroup_layout_open(&layout, e);
+		if (r == 0)
+			r = net_attach(u, &layout, init, &lease, e);
+		cgroup_layout_close(&layout);
+	}
 	if (r < 0 || state == CORE_RUNNING)
 		return r;
-	r = image_check(u, e, &image_hold, &image_root);
+	if (veth)
+		r = net_bridge_check(&u->policy.values, e);
+	if (r == 0)
+		r = image_check(u, e, &image_hold, &image_root);
 	if (r < 0)
 		return r;
 	r = layer_ensure(u, image_hold, image_root, e);
@@ -558,7 +589,21 @@ static int start_steps(const struct core_user *u, struct core_err *e)
 		r = write_config(u, e);
 	TEST_PAUSE("config");
 	if (r == 0)
-		r = run_child(u, &layout, OP_START, NULL, 0, e);
+		r = run_child(u, &layout, OP_START, started, sizeof(started), e);
+	if (r == 0 && (sscanf(started, "%ld %d", &init_pid, &systemd) != 2 || init_pid <= 0))
+		r = core_fail(e, -EIO, "the start step did not say which pid the container's init has");
+	if (r == 0 && veth) {
+		r = net_attach(u, &layout, (pid_t)init_pid, &lease, e);
+		TEST_PAUSE("network");
+		if (r < 0) { /* no container without the network its policy gives it */
+			struct core_err ignored;
+			cgroup_layout_close(&layout);
+			(void)stop_locked(u, &ignored);
+			return r;
+		}
+	}
+	if (r == 0 && systemd)
+		(void)run_child(u, &layout, OP_BOOT_WAIT, NULL, 0, e); /* a slow boot still gets its login */
 	if (r < 0 && cgroup_user_populated(&layout, u->acct.name) == 0) {
 		struct core_err ignored;
 		(void)cgroup_user_remove(&layout, u->acct.name, &ignored);

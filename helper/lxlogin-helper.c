@@ -15,8 +15,11 @@
  *     validated, then resolved through NSS and the policy (root-owned files).
  *  4. Capabilities: permitted = effective = what the root steps use
  *     (SYS_ADMIN for mounts and namespaces, CHOWN/FOWNER/DAC_* for lxlogin's
- *     own directories and cgroups, SETUID/SETGID for the drop, KILL, and
- *     SYS_NICE to move the session process into a cpuset cgroup).
+ *     own directories and cgroups, SETUID/SETGID for the drop, KILL,
+ *     SYS_NICE to move the session process into a cpuset cgroup, and for
+ *     network = veth NET_ADMIN (the veth, bridge port, neighbour entries)
+ *     and SYS_PTRACE (to open the network namespace of the container's
+ *     init, which runs under the user's subordinate ids).
  *  5. Root steps (core_start): layer, cgroup limits then delegation, config.
  *     A child makes a private mount namespace, mounts the idmapped rootfs,
  *     enters the user's cgroup, closes every fd but its result pipe, and
@@ -25,8 +28,11 @@
  *     its children's maps; PR_SET_NO_NEW_PRIVS cannot be set, because liblxc
  *     runs the setuid newuidmap/newgidmap as the user.
  *  6. The child starts the container through liblxc as the user. The parent
- *     (root) reads its one-line result, releases the lock, and drops to the
- *     caller before writing anything to stdout/stderr.
+ *     (root) reads its one-line result (the init's pid, checked on a pidfd
+ *     and against the user's container cgroup before use); for network =
+ *     veth it makes the veth pair into that init's network namespace and
+ *     configures both ends (network.c). It releases the lock, and drops to
+ *     the caller before writing anything to stdout/stderr.
  *  7. "start" by a user and "session" by root (the PAM module) then place
  *     the helper's parent - the user's login shell, or sshd's session
  *     process - into the user's cgroup, so that the session and all it runs
@@ -137,9 +143,9 @@ static void caps_narrow(void)
 {
 	/* SYS_NICE: moving a process with more capabilities than ours into a
 	 * cpuset cgroup is a scheduler change the kernel checks (sshd's). */
-	static const cap_value_t keep[] = { CAP_SYS_ADMIN,	 CAP_CHOWN,  CAP_FOWNER, CAP_DAC_OVERRIDE,
-					    CAP_DAC_READ_SEARCH, CAP_SETUID, CAP_SETGID, CAP_KILL,
-					    CAP_SYS_NICE };
+	static const cap_value_t keep[] = { CAP_SYS_ADMIN,	 CAP_CHOWN,	CAP_FOWNER,    CAP_DAC_OVERRIDE,
+					    CAP_DAC_READ_SEARCH, CAP_SETUID,	CAP_SETGID,    CAP_KILL,
+					    CAP_SYS_NICE,	 CAP_NET_ADMIN, CAP_SYS_PTRACE };
 	cap_t caps = cap_init();
 	int ok = caps && cap_set_flag(caps, CAP_PERMITTED, ARRAY_SIZE(keep), keep, CAP_SET) == 0 &&
 		 cap_set_flag(caps, CAP_EFFECTIVE, ARRAY_SIZE(keep), keep, CAP_SET) == 0 && cap_set_proc(caps) == 0;

@@ -31,6 +31,9 @@ static const char usage[] =
 	"       lxloginctl reap\n"
 	"       lxloginctl doctor [--fix]\n"
 	"       lxloginctl subid assign USER\n"
+	"       lxloginctl [--config-dir DIR] network setup|teardown\n"
+	"       lxloginctl network show\n"
+	"       lxloginctl network release USER\n"
 	"       lxloginctl image build debian [--suite SUITE] [--packages A,B] [--mirror URL] NAME\n"
 	"       lxloginctl image build busybox NAME\n"
 	"       lxloginctl image import DIR|TARBALL|- NAME\n"
@@ -60,6 +63,12 @@ static const char usage[] =
 	"  doctor             list what a crash or reboot left (mounts, empty cgroups,\n"
 	"                     unheld locks); --fix removes it. Touches nothing else\n"
 	"  subid assign USER  give USER a free subordinate uid/gid range (usermod)\n"
+	"  network setup      make the lxlogin bridge (lxlogin.conf's bridge, subnet)\n"
+	"                     with VLAN filtering, and NAT out if nat = yes; again\n"
+	"                     after every boot (lxlogin-network.service)\n"
+	"  network teardown   remove the bridge and the NAT table; leases stay\n"
+	"  network show       each lease: user, IPv4, MAC, VLAN, veth, attached\n"
+	"  network release U  give stopped user U's address back to the pool\n"
 	"  image build        make an image: Debian (debootstrap from this machine's\n"
 	"                     apt mirror, systemd as init) or a tiny busybox one\n"
 	"  image import       an image from a rootfs directory or tarball (- : stdin)\n"
@@ -277,13 +286,15 @@ static int reset_cmd(int argc, char **argv)
 	r = core_reset(&user, delete, archived, sizeof(archived), &err);
 	if (destroy && (r == 0 || r == -ENOENT)) /* no layer is fine: destroy what there is */
 		r = core_runtime_remove(&user, &err);
+	if (destroy && r == 0)
+		r = net_lease_remove(name, &err);
 	core_user_free(&user);
 	if (r < 0) {
 		fprintf(stderr, "lxloginctl: %s %s: %s\n", argv[0], name, err.msg);
 		return EXIT_PROBLEMS;
 	}
 	if (destroy) {
-		printf("%s: container, layer and runtime state destroyed; the account stays\n", name);
+		printf("%s: container, layer, runtime state and address lease destroyed; the account stays\n", name);
 		return EXIT_OK;
 	}
 	if (delete)
@@ -292,6 +303,26 @@ static int reset_cmd(int argc, char **argv)
 		printf("%s: layer archived to %s/archive/%s; the next login starts fresh\n", name, LXLOGIN_STATE_DIR,
 		       archived);
 	return EXIT_OK;
+}
+
+/* network setup|teardown|show|release USER */
+static int network_cmd(const char *dir, int argc, char **argv)
+{
+	int r;
+
+	if (!is_root("network"))
+		return EXIT_USAGE;
+	if (argc == 2 && strcmp(argv[1], "setup") == 0)
+		r = network_setup(dir);
+	else if (argc == 2 && strcmp(argv[1], "teardown") == 0)
+		r = network_teardown(dir);
+	else if (argc == 2 && strcmp(argv[1], "show") == 0)
+		r = network_show();
+	else if (argc == 3 && strcmp(argv[1], "release") == 0)
+		r = network_release(argv[2]);
+	else
+		return fputs(usage, stderr), EXIT_USAGE;
+	return r < 0 ? EXIT_PROBLEMS : EXIT_OK;
 }
 
 /* exec [--root] USER -- CMD...: the command's exit status, or 2 if it could not run */
@@ -439,6 +470,8 @@ int main(int argc, char **argv)
 		return reset_cmd(argc, argv);
 	if (argc >= 1 && strcmp(argv[0], "image") == 0)
 		return image_cmd(argc, argv);
+	if (argc >= 2 && strcmp(argv[0], "network") == 0)
+		return network_cmd(dir, argc, argv);
 	fputs(usage, stderr);
 	return EXIT_USAGE;
 }

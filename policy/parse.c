@@ -191,6 +191,10 @@ static int parse_setting(struct policy_file *f, struct policy_diag *diag, unsign
 	if (policy_value_parse(k, value, &f->values, why, sizeof(why)) < 0) {
 		f->line[k] = 0;
 		file_error(f, diag, line, key, "%s", why);
+	} else if (f->scope != POLICY_SCOPE_USER &&
+		   ((k == POLICY_IPV4 && f->values.ipv4) || (k == POLICY_HWADDR && !f->values.hwaddr_auto))) {
+		f->line[k] = 0;
+		file_error(f, diag, line, key, "a fixed address is one user's: set it in users.d (here only auto)");
 	}
 	return 0;
 }

@@ -37,6 +37,15 @@ enum policy_key {
 	POLICY_ROOT,
 	POLICY_NESTING,
 	POLICY_HOME,
+	POLICY_IPV4,
+	POLICY_GATEWAY,
+	POLICY_VLAN,
+	POLICY_ISOLATE,
+	POLICY_HWADDR,
+	POLICY_BRIDGE,	      /* lxlogin.conf only */
+	POLICY_SUBNET,	      /* lxlogin.conf only */
+	POLICY_POOL,	      /* lxlogin.conf only */
+	POLICY_NAT,	      /* lxlogin.conf only */
 	POLICY_EXEMPT_USERS,  /* lxlogin.conf only */
 	POLICY_EXEMPT_GROUPS, /* lxlogin.conf only */
 	POLICY_PRIORITY,      /* groups.d only */
@@ -54,10 +63,13 @@ struct policy_limit {
 	uint64_t value;
 };
 
-enum policy_network { POLICY_NETWORK_NONE };
+enum policy_network { POLICY_NETWORK_NONE, POLICY_NETWORK_VETH };
+enum policy_gateway { POLICY_GATEWAY_AUTO, POLICY_GATEWAY_NONE, POLICY_GATEWAY_ADDRESS };
 enum policy_home { POLICY_HOME_HOST, POLICY_HOME_CONTAINER };
 
 #define POLICY_NEVER UINT32_MAX /* idle_stop = never */
+#define POLICY_BRIDGE_MAX 15	/* IFNAMSIZ - 1 */
+#define POLICY_VLAN_MAX 4094
 
 struct policy_values {
 	char image[POLICY_IMAGE_MAX + 1];
@@ -76,6 +88,19 @@ struct policy_values {
 	bool nesting; /* containers inside the container */
 	enum policy_home home;
 	uint32_t priority; /* groups.d merge order, 0..99 */
+	/* network = veth; IPv4 addresses in host byte order */
+	uint32_t ipv4;			    /* 0: auto, from the pool */
+	enum policy_gateway gateway;	    /* auto: the bridge's own address */
+	uint32_t gateway_addr;		    /* with POLICY_GATEWAY_ADDRESS */
+	uint16_t vlan;			    /* 0: none */
+	bool isolate;			    /* the bridge port is isolated from other isolated ports */
+	bool hwaddr_auto;		    /* derived from the user name */
+	uint8_t hwaddr[6];		    /* unless hwaddr_auto */
+	char bridge[POLICY_BRIDGE_MAX + 1]; /* the lxlogin bridge */
+	uint32_t subnet;		    /* the bridge's own address ... */
+	unsigned subnet_prefix;		    /* ... and prefix length; 0: no subnet */
+	uint32_t pool_first, pool_last;	    /* 0, 0: the whole subnet */
+	bool nat;			    /* outbound masquerade, by lxloginctl network setup */
 };
 
 /* Where a value came from: file NULL means the built-in default. */
@@ -156,6 +181,17 @@ void policy_account_free(struct policy_account *a);
 bool policy_name_valid(const char *name);
 int policy_hostname(const char *tmpl, const char *user, char *buf, size_t size);
 
+/* net.c: addresses and the network keys' rules */
+int policy_ipv4_parse(const char *s, uint32_t *ret);
+void policy_ipv4_format(uint32_t addr, char buf[static 16]);
+int policy_hwaddr_parse(const char *s, uint8_t ret[static 6]);
+void policy_hwaddr_format(const uint8_t mac[static 6], char buf[static 18]);
+uint32_t policy_subnet_mask(unsigned prefix);
+void policy_pool_range(const struct policy_values *v, uint32_t *ret_first, uint32_t *ret_last);
+uint32_t policy_gateway_of(const struct policy_values *v);
+void policy_network_validate(const struct policy_values *v, const struct policy_origin origin[POLICY_KEY_COUNT],
+			     bool with_subnet, struct policy_diag *d);
+
 /* diag.c */
 void policy_diag_add(struct policy_diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void policy_diag_free(struct policy_diag *d);
@@ -187,6 +223,7 @@ int policy_dir_list(int dirfd, char ***ret_names);
 int policy_resolve(const char *config_dir, const struct policy_user *user, struct policy_result *ret);
 void policy_result_free(struct policy_result *r);
 int policy_check(const char *config_dir, struct policy_diag *diag, size_t *ret_files);
+int policy_global_values(const char *config_dir, struct policy_values *ret, struct policy_diag *diag);
 
 void policy_strv_free(char **v);
 

@@ -78,16 +78,23 @@ static int load(struct policy_result *res, int dirfd, const char *dirpath, const
 	return 0;
 }
 
+/* The values f sets, over v; origin remembers where each came from. */
+static void merge_values(struct policy_values *v, struct policy_origin origin[POLICY_KEY_COUNT],
+			 const struct policy_file *f)
+{
+	for (size_t k = 0; k < POLICY_KEY_COUNT; k++) {
+		if (!f->line[k] || k == POLICY_PRIORITY || k == POLICY_EXEMPT_USERS || k == POLICY_EXEMPT_GROUPS)
+			continue;
+		policy_value_copy((enum policy_key)k, v, &f->values);
+		origin[k] = (struct policy_origin){ f->path, f->line[k] };
+	}
+}
+
 static int merge(struct policy_result *res, const struct policy_file *f)
 {
 	struct policy_lxc_line *grown;
 
-	for (size_t k = 0; k < POLICY_KEY_COUNT; k++) {
-		if (!f->line[k] || k == POLICY_PRIORITY || k == POLICY_EXEMPT_USERS || k == POLICY_EXEMPT_GROUPS)
-			continue;
-		policy_value_copy((enum policy_key)k, &res->values, &f->values);
-		res->origin[k] = (struct policy_origin){ f->path, f->line[k] };
-	}
+	merge_values(&res->values, res->origin, f);
 	if (!f->n_lxc)
 		return 0;
 	grown = realloc(res->lxc, (res->n_lxc + f->n_lxc) * sizeof(*grown));
@@ -243,6 +250,12 @@ int policy_resolve(const char *config_dir, const struct policy_user *u, struct p
 		r = merge(res, user_file);
 	if (r < 0)
 		return r;
+	policy_network_validate(&res->values, res->origin, true, &res->diag);
+	if (res->diag.count) {
+		verdict(res, POLICY_REFUSED, "the policy for %s has %zu problem%s", u->name, res->diag.count,
+			res->diag.count == 1 ? "" : "s");
+		return 0;
+	}
 	if (user_named)
 		verdict(res, POLICY_CONTAINED, "named by %s", user_file->path);
 	else
@@ -251,9 +264,99 @@ int policy_resolve(const char *config_dir, const struct policy_user *u, struct p
 	return 0;
 }
 
+/* A fixed address or MAC seen in users.d, for the no-two-users rule. */
+struct fixed_seen {
+	struct policy_values values;
+	struct policy_origin ipv4, hwaddr;
+	char *path;
+};
+
+struct check_state {
+	const struct policy_file *global; /* NULL if it could not be loaded */
+	struct fixed_seen *seen;
+	size_t n_seen;
+};
+
+static void check_fixed_twice(const struct check_state *st, const struct policy_file *f, struct policy_diag *diag)
+{
+	for (size_t i = 0; i < st->n_seen; i++) {
+		const struct fixed_seen *s = &st->seen[i];
+		char a[18];
+
+		if (f->line[POLICY_IPV4] && s->ipv4.line && s->values.ipv4 == f->values.ipv4) {
+			policy_ipv4_format(f->values.ipv4, a);
+			policy_diag_add(diag, "%s:%u: ipv4: %s is already %s:%u's", f->path, f->line[POLICY_IPV4], a,
+					s->ipv4.file, s->ipv4.line);
+		}
+		if (f->line[POLICY_HWADDR] && s->hwaddr.line &&
+		    memcmp(s->values.hwaddr, f->values.hwaddr, sizeof(s->values.hwaddr)) == 0) {
+			policy_hwaddr_format(f->values.hwaddr, a);
+			policy_diag_add(diag, "%s:%u: hwaddr: %s is already %s:%u's", f->path, f->line[POLICY_HWADDR],
+					a, s->hwaddr.file, s->hwaddr.line);
+		}
+	}
+}
+
+/* A users.d file's network keys over lxlogin.conf's, and no address or MAC fixed for two users. */
+static int check_user_network(struct check_state *st, const struct policy_file *f, struct policy_diag *diag)
+{
+	struct policy_origin origin[POLICY_KEY_COUNT] = { 0 };
+	struct policy_values v;
+	struct fixed_seen *grown;
+
+	policy_values_default(&v);
+	if (st->global)
+		merge_values(&v, origin, st->global);
+	merge_values(&v, origin, f);
+	if (f->line[POLICY_IPV4] || f->line[POLICY_GATEWAY] || f->line[POLICY_NETWORK])
+		policy_network_validate(&v, origin, false, diag);
+	if (!f->line[POLICY_IPV4] && !f->line[POLICY_HWADDR])
+		return 0;
+	check_fixed_twice(st, f, diag);
+	grown = realloc(st->seen, (st->n_seen + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	st->seen = grown;
+	grown[st->n_seen] = (struct fixed_seen){ f->values, { NULL, 0 }, { NULL, 0 }, strdup(f->path) };
+	if (!grown[st->n_seen].path)
+		return -ENOMEM;
+	if (f->line[POLICY_IPV4] && f->values.ipv4)
+		grown[st->n_seen].ipv4 = (struct policy_origin){ grown[st->n_seen].path, f->line[POLICY_IPV4] };
+	if (f->line[POLICY_HWADDR] && !f->values.hwaddr_auto)
+		grown[st->n_seen].hwaddr = (struct policy_origin){ grown[st->n_seen].path, f->line[POLICY_HWADDR] };
+	st->n_seen++;
+	return 0;
+}
+
+/* lxlogin.conf's values over the defaults (the host-wide ones: bridge, subnet, pool, nat). 0, or problems in diag. */
+int policy_global_values(const char *config_dir, struct policy_values *ret, struct policy_diag *diag)
+{
+	__do_close int dirfd = -EBADF;
+	__do_free char *path = join(config_dir, GLOBAL_FILE);
+	struct policy_origin origin[POLICY_KEY_COUNT] = { 0 };
+	struct policy_file *f = NULL;
+	int r;
+
+	if (!path)
+		return -ENOMEM;
+	dirfd = policy_dir_open(config_dir, diag);
+	if (dirfd < 0)
+		return dirfd;
+	r = policy_file_load(dirfd, GLOBAL_FILE, path, POLICY_SCOPE_GLOBAL, &f, diag);
+	if (r == -ENOENT)
+		policy_diag_add(diag, "%s: missing", path);
+	if (r < 0)
+		return r;
+	policy_values_default(ret);
+	merge_values(ret, origin, f);
+	policy_network_validate(ret, origin, true, diag);
+	policy_file_free(f);
+	return diag->count ? -EINVAL : 0;
+}
+
 /* Check one users.d or groups.d directory: every *.conf, named for a valid name. */
 static int check_subdir(int dirfd, const char *config_dir, const char *sub, enum policy_scope scope,
-			struct policy_diag *diag, size_t *files)
+			struct check_state *st, struct policy_diag *diag, size_t *files)
 {
 	__do_free char *path = join(config_dir, sub);
 	__do_close int fd = -EBADF;
@@ -286,6 +389,8 @@ static int check_subdir(int dirfd, const char *config_dir, const char *sub, enum
 					scope == POLICY_SCOPE_USER ? "user" : "group");
 		names[i][len] = '.';
 		r = policy_file_load(fd, names[i], file_path, scope, &f, diag);
+		if (r == 0 && scope == POLICY_SCOPE_USER)
+			r = check_user_network(st, f, diag);
 		policy_file_free(f);
 		if (r != -ENOMEM)
 			r = 0;
@@ -300,6 +405,7 @@ int policy_check(const char *config_dir, struct policy_diag *diag, size_t *ret_f
 	__do_close int dirfd = -EBADF;
 	__do_free char *global_path = join(config_dir, GLOBAL_FILE);
 	struct policy_file *f = NULL;
+	struct check_state st = { 0 };
 	size_t files = 0;
 	int r;
 
@@ -311,14 +417,26 @@ int policy_check(const char *config_dir, struct policy_diag *diag, size_t *ret_f
 		return dirfd == -ENOMEM ? dirfd : 0;
 	files++;
 	r = policy_file_load(dirfd, GLOBAL_FILE, global_path, POLICY_SCOPE_GLOBAL, &f, diag);
-	policy_file_free(f);
 	if (r == -ENOMEM)
 		return r;
 	if (r == -ENOENT)
 		policy_diag_add(diag, "%s: missing", global_path);
-	r = check_subdir(dirfd, config_dir, USERS_DIR, POLICY_SCOPE_USER, diag, &files);
+	if (r == 0) {
+		struct policy_origin origin[POLICY_KEY_COUNT] = { 0 };
+		struct policy_values v;
+
+		policy_values_default(&v);
+		merge_values(&v, origin, f);
+		policy_network_validate(&v, origin, true, diag);
+		st.global = f;
+	}
+	r = check_subdir(dirfd, config_dir, USERS_DIR, POLICY_SCOPE_USER, &st, diag, &files);
 	if (r == 0)
-		r = check_subdir(dirfd, config_dir, GROUPS_DIR, POLICY_SCOPE_GROUP, diag, &files);
+		r = check_subdir(dirfd, config_dir, GROUPS_DIR, POLICY_SCOPE_GROUP, &st, diag, &files);
+	for (size_t i = 0; i < st.n_seen; i++)
+		free(st.seen[i].path);
+	free(st.seen);
+	policy_file_free(f);
 	*ret_files = files;
 	return r;
 }

@@ -48,6 +48,15 @@ static const struct {
 	[POLICY_ROOT] = { "root", SCOPE_ANY },
 	[POLICY_NESTING] = { "nesting", SCOPE_ANY },
 	[POLICY_HOME] = { "home", SCOPE_ANY },
+	[POLICY_IPV4] = { "ipv4", SCOPE_ANY },
+	[POLICY_GATEWAY] = { "gateway", SCOPE_ANY },
+	[POLICY_VLAN] = { "vlan", SCOPE_ANY },
+	[POLICY_ISOLATE] = { "isolate", SCOPE_ANY },
+	[POLICY_HWADDR] = { "hwaddr", SCOPE_ANY },
+	[POLICY_BRIDGE] = { "bridge", SCOPE_GLOBAL },
+	[POLICY_SUBNET] = { "subnet", SCOPE_GLOBAL },
+	[POLICY_POOL] = { "pool", SCOPE_GLOBAL },
+	[POLICY_NAT] = { "nat", SCOPE_GLOBAL },
 	[POLICY_EXEMPT_USERS] = { "exempt_users", SCOPE_GLOBAL },
 	[POLICY_EXEMPT_GROUPS] = { "exempt_groups", SCOPE_GLOBAL },
 	[POLICY_PRIORITY] = { "priority", SCOPE_GROUP },
@@ -92,6 +101,10 @@ void policy_values_default(struct policy_values *v)
 		.nesting = false,
 		.home = POLICY_HOME_HOST,
 		.priority = POLICY_PRIORITY_DEFAULT,
+		.gateway = POLICY_GATEWAY_AUTO,
+		.isolate = true,
+		.hwaddr_auto = true,
+		.bridge = "lxlbr0",
 	};
 }
 
@@ -108,6 +121,7 @@ bool policy_lxc_key_reserved(const char *key, const char **ret_instead)
 		{ "lxc.cgroup", "use the memory, swap, cpus, cpu_weight, pids and io_weight keys" },
 		{ "lxc.namespace", "lxlogin chooses the namespaces" },
 		{ "lxc.include", "put the lines in the policy file itself" },
+		{ "lxc.net", "use the network keys" },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(reserved); i++) {
 		size_t n = strlen(reserved[i].prefix);
@@ -353,10 +367,86 @@ static int parse_hostname(const char *s, char *dst, char *why, size_t n)
 	return 0;
 }
 
+/* A bridge's interface name: 1 to 15 of a-z, 0-9, '-', '_', starting with a letter. */
+static int parse_bridge(const char *s, char *dst, char *why, size_t n)
+{
+	size_t len = strlen(s);
+	bool ok = len >= 1 && len <= POLICY_BRIDGE_MAX && s[0] >= 'a' && s[0] <= 'z';
+
+	for (size_t i = 0; ok && i < len; i++)
+		ok = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_';
+	if (!ok) {
+		snprintf(why, n, "'%.40s' is not a bridge name (1 to %d of a-z, 0-9, '-', '_', starting with a letter)",
+			 s, POLICY_BRIDGE_MAX);
+		return -EINVAL;
+	}
+	memcpy(dst, s, len + 1);
+	return 0;
+}
+
+static int parse_address(const char *s, uint32_t *ret, char *why, size_t n)
+{
+	if (policy_ipv4_parse(s, ret) < 0) {
+		snprintf(why, n, "'%.40s' is not an IPv4 address (like 10.71.0.20)", s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* "10.71.0.1/24": the bridge's own address and the prefix length, 8 to 30. */
+static int parse_subnet(const char *s, struct policy_values *v, char *why, size_t n)
+{
+	char addr[32];
+	const char *slash = strchr(s, '/');
+	uint64_t prefix;
+	uint32_t a, mask;
+
+	if (!slash || (size_t)(slash - s) >= sizeof(addr)) {
+		snprintf(why, n, "'%.40s' is not a subnet (the bridge's address and prefix, like 10.71.0.1/24)", s);
+		return -EINVAL;
+	}
+	memcpy(addr, s, (size_t)(slash - s));
+	addr[slash - s] = '\0';
+	if (parse_address(addr, &a, why, n) < 0 || parse_count(slash + 1, 8, 30, &prefix, why, n) < 0)
+		return -EINVAL;
+	mask = policy_subnet_mask((unsigned)prefix);
+	if ((a & ~mask) == 0 || (a & ~mask) == ~mask) {
+		snprintf(why, n, "%.40s is the network or broadcast address; give the bridge's own address", s);
+		return -EINVAL;
+	}
+	v->subnet = a;
+	v->subnet_prefix = (unsigned)prefix;
+	return 0;
+}
+
+/* "10.71.0.100-10.71.0.199", first <= last. */
+static int parse_pool(const char *s, struct policy_values *v, char *why, size_t n)
+{
+	char first[32];
+	const char *dash = strchr(s, '-');
+	uint32_t a, b;
+
+	if (!dash || (size_t)(dash - s) >= sizeof(first)) {
+		snprintf(why, n, "'%.40s' is not a range (like 10.71.0.100-10.71.0.199)", s);
+		return -EINVAL;
+	}
+	memcpy(first, s, (size_t)(dash - s));
+	first[dash - s] = '\0';
+	if (parse_address(first, &a, why, n) < 0 || parse_address(dash + 1, &b, why, n) < 0)
+		return -EINVAL;
+	if (a > b) {
+		snprintf(why, n, "'%.40s' ends before it starts", s);
+		return -EINVAL;
+	}
+	v->pool_first = a;
+	v->pool_last = b;
+	return 0;
+}
+
 int policy_value_parse(enum policy_key key, const char *s, struct policy_values *v, char *why, size_t n)
 {
 	static const char *const yes_no[] = { "no", "yes", NULL };
-	static const char *const networks[] = { "none", NULL };
+	static const char *const networks[] = { "none", "veth", NULL };
 	static const char *const homes[] = { "host", "container", NULL };
 	uint64_t u;
 	unsigned w;
@@ -400,12 +490,65 @@ int policy_value_parse(enum policy_key key, const char *s, struct policy_values 
 	case POLICY_ROOT:
 	case POLICY_NESTING:
 	case POLICY_IDLE_STOP_IF_PROCESSES:
+	case POLICY_ISOLATE:
+	case POLICY_NAT:
 		r = parse_word(s, yes_no, &w, why, n);
 		if (r == 0)
-			*(key == POLICY_ROOT	  ? &v->root
-			  : key == POLICY_NESTING ? &v->nesting
-						  : &v->idle_stop_if_processes) = w == 1;
+			*(key == POLICY_ROOT			 ? &v->root
+			  : key == POLICY_NESTING		 ? &v->nesting
+			  : key == POLICY_IDLE_STOP_IF_PROCESSES ? &v->idle_stop_if_processes
+			  : key == POLICY_ISOLATE		 ? &v->isolate
+								 : &v->nat) = w == 1;
 		return r;
+	case POLICY_IPV4:
+		if (strcmp(s, "auto") == 0) {
+			v->ipv4 = 0;
+			return 0;
+		}
+		if (policy_ipv4_parse(s, &v->ipv4) < 0) {
+			snprintf(why, n, "'%.40s' is not an IPv4 address (like 10.71.0.20, no prefix) or auto", s);
+			return -EINVAL;
+		}
+		return 0;
+	case POLICY_GATEWAY:
+		if (strcmp(s, "auto") == 0 || strcmp(s, "none") == 0) {
+			v->gateway = s[0] == 'a' ? POLICY_GATEWAY_AUTO : POLICY_GATEWAY_NONE;
+			return 0;
+		}
+		if (policy_ipv4_parse(s, &v->gateway_addr) < 0) {
+			snprintf(why, n, "'%.40s' is not an IPv4 address, auto or none", s);
+			return -EINVAL;
+		}
+		v->gateway = POLICY_GATEWAY_ADDRESS;
+		return 0;
+	case POLICY_VLAN:
+		if (strcmp(s, "none") == 0) {
+			v->vlan = 0;
+			return 0;
+		}
+		r = parse_count(s, 1, POLICY_VLAN_MAX, &u, why, n);
+		if (r == 0)
+			v->vlan = (uint16_t)u;
+		else
+			snprintf(why, n, "'%.40s' is not a VLAN id (1 to %d) or none", s, POLICY_VLAN_MAX);
+		return r;
+	case POLICY_HWADDR:
+		if (strcmp(s, "auto") == 0) {
+			v->hwaddr_auto = true;
+			return 0;
+		}
+		if (policy_hwaddr_parse(s, v->hwaddr) < 0) {
+			snprintf(why, n, "'%.40s' is not a unicast MAC address (like 00:16:3e:12:34:56) or auto", s);
+			return -EINVAL;
+		}
+		v->hwaddr_auto = false;
+		return 0;
+	case POLICY_BRIDGE:
+		return parse_bridge(s, v->bridge, why, n);
+	case POLICY_SUBNET:
+		return parse_subnet(s, v, why, n);
+	case POLICY_POOL:
+		return parse_pool(s, v, why, n);
 	case POLICY_HOME:
 		r = parse_word(s, homes, &w, why, n);
 		if (r == 0)
@@ -475,6 +618,7 @@ static int format_cpus(const struct policy_limit *l, char *buf, size_t size)
 /* Print a value back in the syntax the parser reads. */
 int policy_value_format(enum policy_key key, const struct policy_values *v, char *buf, size_t size)
 {
+	char a[16], b[16], mac[18];
 	int r = -EINVAL;
 
 	switch (key) {
@@ -504,8 +648,49 @@ int policy_value_format(enum policy_key key, const struct policy_values *v, char
 		r = snprintf(buf, size, "%s", v->hostname);
 		break;
 	case POLICY_NETWORK:
-		r = snprintf(buf, size, "none");
+		r = snprintf(buf, size, "%s", v->network == POLICY_NETWORK_VETH ? "veth" : "none");
 		break;
+	case POLICY_IPV4:
+	case POLICY_GATEWAY:
+		if (key == POLICY_IPV4 ? v->ipv4 == 0 : v->gateway != POLICY_GATEWAY_ADDRESS) {
+			r = snprintf(buf, size, "%s",
+				     key == POLICY_IPV4 || v->gateway == POLICY_GATEWAY_AUTO ? "auto" : "none");
+			break;
+		}
+		policy_ipv4_format(key == POLICY_IPV4 ? v->ipv4 : v->gateway_addr, a);
+		r = snprintf(buf, size, "%s", a);
+		break;
+	case POLICY_VLAN:
+		r = v->vlan ? snprintf(buf, size, "%u", v->vlan) : snprintf(buf, size, "none");
+		break;
+	case POLICY_ISOLATE:
+	case POLICY_NAT:
+		r = snprintf(buf, size, "%s", (key == POLICY_ISOLATE ? v->isolate : v->nat) ? "yes" : "no");
+		break;
+	case POLICY_HWADDR:
+		policy_hwaddr_format(v->hwaddr, mac);
+		r = snprintf(buf, size, "%s", v->hwaddr_auto ? "auto" : mac);
+		break;
+	case POLICY_BRIDGE:
+		r = snprintf(buf, size, "%s", v->bridge);
+		break;
+	case POLICY_SUBNET:
+		policy_ipv4_format(v->subnet, a);
+		r = v->subnet_prefix ? snprintf(buf, size, "%s/%u", a, v->subnet_prefix) : snprintf(buf, size, "none");
+		break;
+	case POLICY_POOL: {
+		uint32_t first, last;
+
+		if (!v->subnet_prefix) {
+			r = snprintf(buf, size, "none");
+			break;
+		}
+		policy_pool_range(v, &first, &last);
+		policy_ipv4_format(first, a);
+		policy_ipv4_format(last, b);
+		r = snprintf(buf, size, "%s-%s", a, b);
+		break;
+	}
 	case POLICY_IDLE_STOP:
 		r = format_duration(v->idle_stop_s, buf, size);
 		break;
@@ -588,6 +773,37 @@ void policy_value_copy(enum policy_key key, struct policy_values *dst, const str
 		break;
 	case POLICY_PRIORITY:
 		dst->priority = src->priority;
+		break;
+	case POLICY_IPV4:
+		dst->ipv4 = src->ipv4;
+		break;
+	case POLICY_GATEWAY:
+		dst->gateway = src->gateway;
+		dst->gateway_addr = src->gateway_addr;
+		break;
+	case POLICY_VLAN:
+		dst->vlan = src->vlan;
+		break;
+	case POLICY_ISOLATE:
+		dst->isolate = src->isolate;
+		break;
+	case POLICY_HWADDR:
+		dst->hwaddr_auto = src->hwaddr_auto;
+		memcpy(dst->hwaddr, src->hwaddr, sizeof(dst->hwaddr));
+		break;
+	case POLICY_BRIDGE:
+		memcpy(dst->bridge, src->bridge, sizeof(dst->bridge));
+		break;
+	case POLICY_SUBNET:
+		dst->subnet = src->subnet;
+		dst->subnet_prefix = src->subnet_prefix;
+		break;
+	case POLICY_POOL:
+		dst->pool_first = src->pool_first;
+		dst->pool_last = src->pool_last;
+		break;
+	case POLICY_NAT:
+		dst->nat = src->nat;
 		break;
 	case POLICY_EXEMPT_USERS:
 	case POLICY_EXEMPT_GROUPS:

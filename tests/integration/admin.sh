@@ -13,13 +13,6 @@ ct_user lxt-a "idle_stop = 3s"
 ct_user lxt-b "idle_stop = never"
 ct_user lxt-c "image = lxt-missing"
 for u in lxt-a lxt-b lxt-c; do ssh_user_setup "$u"; done
-# wait_for WHAT CMD...: until CMD succeeds (at most 30 s); an event, not a duration
-wait_for() {
-	local what=$1; shift
-	for i in $(seq 300); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-	fail "never happened: $what"
-	return 1
-}
 json() { "$CTL" list --json | python3 -c "import json,sys; d={c['user']: c for c in json.load(sys.stdin)}; $1"; }
 
 # --- list and status of stopped and running containers

@@ -160,7 +160,42 @@ static void words(void **state)
 	parse_ok(POLICY_HOME, "container", "container");
 	parse_err(POLICY_HOME, "shared", "'shared' is not allowed (use host or container)");
 	parse_ok(POLICY_NETWORK, "none", "none");
-	parse_err(POLICY_NETWORK, "veth", "'veth' is not allowed (use none)");
+	parse_ok(POLICY_NETWORK, "veth", "veth");
+	parse_err(POLICY_NETWORK, "bridge", "'bridge' is not allowed (use none or veth)");
+	parse_ok(POLICY_ISOLATE, "no", "no");
+	parse_ok(POLICY_NAT, "yes", "yes");
+}
+
+static void network_values(void **state)
+{
+	parse_ok(POLICY_IPV4, "10.71.0.20", "10.71.0.20");
+	parse_ok(POLICY_IPV4, "auto", "auto");
+	parse_err(POLICY_IPV4, "10.71.0.020",
+		  "'10.71.0.020' is not an IPv4 address (like 10.71.0.20, no prefix) or auto");
+	parse_err(POLICY_IPV4, "10.71.0.256",
+		  "'10.71.0.256' is not an IPv4 address (like 10.71.0.20, no prefix) or auto");
+	parse_err(POLICY_IPV4, "10.71.0.2/24",
+		  "'10.71.0.2/24' is not an IPv4 address (like 10.71.0.20, no prefix) or auto");
+	parse_err(POLICY_IPV4, "10.71.0", "'10.71.0' is not an IPv4 address (like 10.71.0.20, no prefix) or auto");
+	parse_ok(POLICY_GATEWAY, "none", "none");
+	parse_ok(POLICY_GATEWAY, "10.71.0.254", "10.71.0.254");
+	parse_ok(POLICY_VLAN, "4094", "4094");
+	parse_ok(POLICY_VLAN, "none", "none");
+	parse_err(POLICY_VLAN, "-1", "'-1' is not a VLAN id (1 to 4094) or none");
+	parse_err(POLICY_VLAN, "0x10", "'0x10' is not a VLAN id (1 to 4094) or none");
+	parse_ok(POLICY_HWADDR, "00:16:3E:AB:cd:01", "00:16:3e:ab:cd:01");
+	parse_err(POLICY_HWADDR, "00:00:00:00:00:00",
+		  "'00:00:00:00:00:00' is not a unicast MAC address (like 00:16:3e:12:34:56) or auto");
+	parse_err(POLICY_HWADDR, "00:16:3e:12:34",
+		  "'00:16:3e:12:34' is not a unicast MAC address (like 00:16:3e:12:34:56) or auto");
+	parse_ok(POLICY_BRIDGE, "lxlbr0", "lxlbr0");
+	parse_err(POLICY_BRIDGE, "a-very-long-bridge",
+		  "'a-very-long-bridge' is not a bridge name (1 to 15 of a-z, 0-9, '-', '_', starting with a letter)");
+	parse_ok(POLICY_SUBNET, "10.71.0.1/24", "10.71.0.1/24");
+	parse_err(POLICY_SUBNET, "10.71.0.1/31", "31 is out of range (8 to 30)");
+	parse_err(POLICY_SUBNET, "10.71.0.255/24",
+		  "10.71.0.255/24 is the network or broadcast address; give the bridge's own address");
+	parse_err(POLICY_POOL, "10.71.0.9-10.71.0.8", "'10.71.0.9-10.71.0.8' ends before it starts");
 }
 
 static void names_and_templates(void **state)
@@ -215,6 +250,7 @@ int main(void)
 		cmocka_unit_test(counts),
 		cmocka_unit_test(durations),
 		cmocka_unit_test(words),
+		cmocka_unit_test(network_values),
 		cmocka_unit_test(names_and_templates),
 		cmocka_unit_test(keys_and_scopes),
 	};
