@@ -355,6 +355,22 @@ int admin_status(const char *name)
 	else
 		human_duration(u.policy.values.idle_stop_s, b, sizeof(b));
 	printf("idle:       %s (idle_stop %s)\n", ci.session_procs ? "in a session" : a, b);
+	if (u.policy.values.network == POLICY_NETWORK_VETH) {
+		struct net_lease lease;
+		char ip[16], mac[18], veth[NET_IFNAME_SIZE];
+
+		if (net_lease_find(name, &lease, &err) == 0) {
+			policy_ipv4_format(lease.ipv4, ip);
+			policy_hwaddr_format(lease.mac, mac);
+			net_veth_name(lease.ipv4, veth);
+			printf("network:    %s/%u %s, %s on %s (%s)\n", ip, u.policy.values.subnet_prefix, mac, veth,
+			       u.policy.values.bridge, net_attached(&lease) ? "attached" : "not attached");
+		} else {
+			printf("network:    veth, no lease yet (the first start takes one)\n");
+		}
+	} else {
+		printf("network:    none (loopback only)\n");
+	}
 	for (size_t i = 0; i < layout.n; i++) {
 		snprintf(a, sizeof(a), "%s/%s", LXLOGIN_CGROUP_NAME, name);
 		printf("cgroup:     %s/%s%s\n", layout.h[i].mnt, a,

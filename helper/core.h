@@ -146,10 +146,13 @@ struct net_lease {
 	uint32_t ipv4; /* host byte order */
 	uint8_t mac[6];
 };
+void net_mac_from_name(uint8_t first, const char *name, unsigned salt, uint8_t mac[static 6]);
 void net_veth_name(uint32_t ipv4, char buf[static NET_IFNAME_SIZE]);
 int net_leases_load(struct net_lease **ret, size_t *ret_n, struct core_err *e);
 int net_lease_get(const struct core_user *u, struct net_lease *ret, struct core_err *e);
 int net_lease_remove(const char *user, struct core_err *e);
+int net_lease_find(const char *user, struct net_lease *ret, struct core_err *e);
+bool net_attached(const struct net_lease *lease);
 int net_bridge_check(const struct policy_values *v, struct core_err *e);
 int net_attach(const struct core_user *u, const struct cgroup_layout *l, pid_t init, const struct net_lease *lease,
 	       struct core_err *e);

@@ -557,9 +557,9 @@ static int start_steps(const struct core_user *u, struct core_err *e)
 	r = core_status(u, &state, &init, e);
 	if (r < 0)
 		return r;
-	if (veth) /* the lease first: a full pool or a clash stops the start before anything runs */
-		r = net_lease_get(u, &lease, e);
-	if (r == 0 && veth && state == CORE_RUNNING) { /* repair a start that died before its network was up */
+	if (veth && state == CORE_RUNNING && net_lease_find(u->acct.name, &lease, e) == 0) {
+		/* repair a start that died before its network was up, with the lease it started
+		 * with: a changed policy takes effect at the next start */
 		r = cgroup_layout_open(&layout, e);
 		if (r == 0)
 			r = net_attach(u, &layout, init, &lease, e);
@@ -567,7 +567,9 @@ static int start_steps(const struct core_user *u, struct core_err *e)
 	}
 	if (r < 0 || state == CORE_RUNNING)
 		return r;
-	if (veth)
+	if (veth) /* the lease first: a full pool or a clash stops the start before anything runs */
+		r = net_lease_get(u, &lease, e);
+	if (r == 0 && veth)
 		r = net_bridge_check(&u->policy.values, e);
 	if (r == 0)
 		r = image_check(u, e, &image_hold, &image_root);

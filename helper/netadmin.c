@@ -52,6 +52,24 @@ static int bridge_link(int nl, const char *name, int index, bool vlan_filtering)
 	return nl_talk(nl, &m, NULL);
 }
 
+/*
+ * A fixed MAC for the bridge (net_mac_from_name with 02): a bridge without one
+ * takes its lowest port's, so every container start or stop could change it,
+ * and a changed address flushes the host's neighbour entries, the permanent
+ * ones that keep ARP from containers harmless too.
+ */
+static int bridge_fix_mac(int nl, const char *name, int index)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = index };
+	uint8_t mac[6];
+	struct nl_req m;
+
+	net_mac_from_name(0x02, name, 0, mac);
+	nl_req_init(&m, RTM_NEWLINK, 0, &ifi, sizeof(ifi));
+	nl_put(&m, IFLA_ADDRESS, mac, sizeof(mac));
+	return nl_talk(nl, &m, NULL);
+}
+
 /* Run nft -f - on rules; its stderr goes to ours. */
 static int nft_run(const char *rules)
 {
@@ -150,6 +168,8 @@ int network_setup(const char *config_dir)
 	if (r == 0)
 		r = nl_link_get(nl, v.bridge, &br);
 	if (r == 0)
+		r = bridge_fix_mac(nl, v.bridge, br.index);
+	if (r == 0)
 		r = nl_addr_add(nl, br.index, v.subnet, v.subnet_prefix);
 	if (r == 0)
 		r = nl_link_set_up(nl, br.index, true);
@@ -206,7 +226,7 @@ int network_teardown(const char *config_dir)
 /* One line per lease: user, address, MAC, VLAN (from the policy), host veth and whether it is attached. */
 int network_show(void)
 {
-	__do_close int nl = nl_open(), dir = -EBADF;
+	__do_close int dir = -EBADF;
 	__do_free struct net_lease *all = NULL;
 	struct core_err e = { "" };
 	size_t n = 0;
@@ -221,9 +241,6 @@ int network_show(void)
 		char ip[16], mac[18], veth[NET_IFNAME_SIZE], vlan[8] = "-";
 		struct core_user u;
 		struct core_err ignored;
-		struct nl_link port;
-		bool up = nl >= 0 && nl_link_get(nl, (net_veth_name(all[i].ipv4, veth), veth), &port) == 0 &&
-			  (port.flags & IFF_UP);
 
 		if (core_user_load(all[i].user, &u, &ignored) == 0) {
 			if (u.policy.values.vlan)
@@ -234,7 +251,9 @@ int network_show(void)
 		}
 		policy_ipv4_format(all[i].ipv4, ip);
 		policy_hwaddr_format(all[i].mac, mac);
-		printf("%-16s %-15s %-17s %-5s %-12s %s\n", all[i].user, ip, mac, vlan, veth, up ? "attached" : "-");
+		net_veth_name(all[i].ipv4, veth);
+		printf("%-16s %-15s %-17s %-5s %-12s %s\n", all[i].user, ip, mac, vlan, veth,
+		       net_attached(&all[i]) ? "attached" : "-");
 	}
 	return 0;
 }

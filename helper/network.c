@@ -131,16 +131,20 @@ static int leases_write(int dir, const struct net_lease *all, size_t n, struct c
 	return 0;
 }
 
-/* The MAC lxlogin gives a user: LXC's 00:16:3e prefix and 24 bits of FNV-1a of the name (and salt, on a clash). */
-static void mac_derive(const char *user, unsigned salt, uint8_t mac[static 6])
+/*
+ * A MAC from a name: first, 16:3e (LXC's prefix after 00), and 24 bits of
+ * FNV-1a of the name (and salt, on a clash). Users' MACs start with 00; the
+ * bridge's with 02, locally administered, so it never equals a lease's.
+ */
+void net_mac_from_name(uint8_t first, const char *name, unsigned salt, uint8_t mac[static 6])
 {
 	uint32_t h = 2166136261u;
 
-	for (const char *p = user; *p; p++)
+	for (const char *p = name; *p; p++)
 		h = (h ^ (uint8_t)*p) * 16777619u;
 	for (; salt; salt >>= 8)
 		h = (h ^ (salt & 0xff)) * 16777619u;
-	mac[0] = 0x00, mac[1] = 0x16, mac[2] = 0x3e;
+	mac[0] = first, mac[1] = 0x16, mac[2] = 0x3e;
 	mac[3] = (uint8_t)(h >> 16), mac[4] = (uint8_t)(h >> 8), mac[5] = (uint8_t)h;
 }
 
@@ -210,13 +214,13 @@ int net_lease_get(const struct core_user *u, struct net_lease *ret, struct core_
 	else if (mine)
 		memcpy(want.mac, mine->mac, sizeof(want.mac));
 	else
-		mac_derive(u->acct.name, 0, want.mac);
+		net_mac_from_name(0x00, u->acct.name, 0, want.mac);
 	for (unsigned salt = 1; (other = held_by_other(all, n, u->acct.name, 0, want.mac)); salt++) {
 		if (!v->hwaddr_auto || salt > 1000) {
 			policy_hwaddr_format(want.mac, a);
 			return core_fail(e, -EADDRINUSE, "network: MAC %s is leased to %s", a, other->user);
 		}
-		mac_derive(u->acct.name, salt, want.mac);
+		net_mac_from_name(0x00, u->acct.name, salt, want.mac);
 	}
 	*ret = want;
 	if (mine && mine->ipv4 == want.ipv4 && memcmp(mine->mac, want.mac, sizeof(want.mac)) == 0)
@@ -231,6 +235,35 @@ int net_lease_get(const struct core_user *u, struct net_lease *ret, struct core_
 		all[n++] = want;
 	}
 	return leases_write(dir, all, n, e);
+}
+
+/* The user's lease, if they have one (-ENOENT if not). */
+int net_lease_find(const char *user, struct net_lease *ret, struct core_err *e)
+{
+	__do_free struct net_lease *all = NULL;
+	size_t n = 0;
+	__do_close int dir = net_leases_load(&all, &n, e);
+
+	if (dir < 0)
+		return dir;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(all[i].user, user) == 0) {
+			*ret = all[i];
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* Whether the port of this lease is up on a bridge (the attach's last step). */
+bool net_attached(const struct net_lease *lease)
+{
+	__do_close int nl = nl_open();
+	char host[NET_IFNAME_SIZE];
+	struct nl_link port;
+
+	net_veth_name(lease->ipv4, host);
+	return nl >= 0 && nl_link_get(nl, host, &port) == 0 && (port.flags & IFF_UP) && port.master;
 }
 
 /* Forget a user's lease (lxloginctl destroy, network release). 0 also when there was none. */

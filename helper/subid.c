@@ -228,9 +228,10 @@ int subid_user_ranges(const char *user, uid_t uid, gid_t gid, struct idrange *re
 	int r;
 
 	(void)gid;
-	if (!devnull)
+	if (!devnull) { /* once per process: libsubid keeps (and leaks on a second call) what it is given */
 		devnull = fopen("/dev/null", "we");
-	subid_init("lxlogin", devnull);
+		subid_init("lxlogin", devnull);
+	}
 	r = pick_range(user, uid, false, SUBUID_FILE, ret_uids, e);
 	if (r == 0)
 		r = pick_range(user, uid, true, SUBGID_FILE, ret_gids, e);

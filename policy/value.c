@@ -401,6 +401,11 @@ static int parse_subnet(const char *s, struct policy_values *v, char *why, size_
 	uint64_t prefix;
 	uint32_t a, mask;
 
+	if (strcmp(s, "none") == 0) {
+		v->subnet = 0;
+		v->subnet_prefix = 0;
+		return 0;
+	}
 	if (!slash || (size_t)(slash - s) >= sizeof(addr)) {
 		snprintf(why, n, "'%.40s' is not a subnet (the bridge's address and prefix, like 10.71.0.1/24)", s);
 		return -EINVAL;
@@ -426,6 +431,10 @@ static int parse_pool(const char *s, struct policy_values *v, char *why, size_t 
 	const char *dash = strchr(s, '-');
 	uint32_t a, b;
 
+	if (strcmp(s, "none") == 0) { /* the whole subnet */
+		v->pool_first = v->pool_last = 0;
+		return 0;
+	}
 	if (!dash || (size_t)(dash - s) >= sizeof(first)) {
 		snprintf(why, n, "'%.40s' is not a range (like 10.71.0.100-10.71.0.199)", s);
 		return -EINVAL;
@@ -681,7 +690,7 @@ int policy_value_format(enum policy_key key, const struct policy_values *v, char
 	case POLICY_POOL: {
 		uint32_t first, last;
 
-		if (!v->subnet_prefix) {
+		if (!v->subnet_prefix && !v->pool_first && !v->pool_last) {
 			r = snprintf(buf, size, "none");
 			break;
 		}

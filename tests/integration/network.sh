@@ -89,6 +89,8 @@ expect_rc "network setup" 0 "$CTL" network setup
 expect_rc "network setup again (idempotent)" 0 "$CTL" network setup
 run ip -4 addr show dev "$BR"
 expect_match "the bridge has the subnet's address" "inet $NET.1/24 "
+br_mac=$(cat "/sys/class/net/$BR/address")
+case "$br_mac" in 02:16:3e:*) pass "... and a fixed, locally administered MAC" ;; *) fail "bridge MAC $br_mac" ;; esac
 
 # --- a veth user over SSH: the lease's address and MAC inside; the host reaches them
 run ssh_as lxt-na 'ip -4 -o addr show dev eth0; cat /sys/class/net/eth0/address'
@@ -99,6 +101,8 @@ expect_line "inside: eth0 has the lease's MAC" "$mac_a"
 case "$mac_a" in 00:16:3e:*) pass "... an LXC-prefixed MAC" ;; *) fail "MAC $mac_a" ;; esac
 run "$CTL" network show
 expect_match "network show: user, address, MAC, VLAN, veth, attached" "^lxt-na +$NET.100 +$mac_a +none +lxl0ad54d64 +attached$"
+run "$CTL" status lxt-na
+expect_line "status: the lease, veth and bridge" "network:    $NET.100/24 $mac_a, lxl0ad54d64 on $BR (attached)"
 run ssh_as lxt-na 'ip route'
 expect_match "inside: the default route via the bridge" "^default via $NET.1 dev eth0"
 expect_rc "the host pings lxt-na's container" 0 busybox ping -c 1 -W 5 "$NET.100"
@@ -148,12 +152,20 @@ run root_in lxt-nb "ping -c 1 -W 2 $ip_a"
 [ "$RC" != 0 ] && pass "isolate = yes: nor lxt-nb lxt-na" || fail "lxt-nb reached lxt-na" "$OUT"
 run root_in lxt-nc "ping -c 1 -W 2 $ip_d"
 [ "$RC" = 0 ] && pass "isolate = no: lxt-nc reaches lxt-nd" || fail "lxt-nc cannot reach lxt-nd" "$OUT"
+sed -i "s/^ipv4 = .*/ipv4 = $NET.51/" "$LXT_CONFIG_DIR/users.d/lxt-nd.conf"
+run ssh_as lxt-nd 'ip -4 -o addr show dev eth0'
+expect_match "a changed address waits for the next start: the login still works, on the old one" "inet $ip_d/24 "
+"$HELPER" stop lxt-nd >/dev/null
+run ssh_as lxt-nd 'ip -4 -o addr show dev eth0'
+expect_match "... and the next start uses the new one" "inet $NET.51/24 "
 run bridge -d link show dev lxl0ad54d64
 expect_match "lxt-na's port is isolated, locked, without learning" "learning off .*isolated on locked on"
 
 # --- network = none: only lo
 run ssh_as lxt-ne 'ip -o link | cut -d: -f2 | tr -d " "'
 [ "$OUT" = lo ] && pass "network = none: only lo inside" || fail "network = none has links" "$OUT"
+run "$CTL" status lxt-ne
+expect_line "status says so" "network:    none (loopback only)"
 
 # --- the user cannot take another's address or MAC, nor add a way onto the bridge
 ports_before=$(ip -o link show master "$BR" | wc -l)
@@ -163,6 +175,8 @@ run root_in lxt-na 'ip link add lxt0 type dummy && ip link set lxt0 up && ip -o 
 run root_in lxt-na "ip link add link eth0 name mv0 type macvlan && ip addr add $NET.198/24 dev mv0 && ip link set mv0 up && ping -I mv0 -c 1 -W 2 $NET.1"
 [ "$RC" != 0 ] && pass "a macvlan inside (a new MAC) gets nothing through the locked port" || fail "the macvlan reached the host" "$OUT"
 root_in lxt-na "ip link set eth0 down; ip link set eth0 address $mac_b; ip addr flush dev eth0; ip addr add $ip_b/24 dev eth0; ip link set eth0 up; arping -U -c 3 -I eth0 $ip_b" >/dev/null 2>&1
+[ "$(cat "/sys/class/net/$BR/address")" = "$br_mac" ] && pass "the bridge kept its MAC while ports came and went" ||
+	fail "the bridge's MAC changed"
 run ip neigh show dev "$BR"
 expect_match "ARP spoofing is harmless: the host still maps lxt-nb's address to lxt-nb's MAC" "^$ip_b lladdr $mac_b PERMANENT"
 root_in lxt-nb 'mkdir -p /srv && echo hello-from-nb > /srv/index.html && httpd -p 8080 -h /srv' >/dev/null
