@@ -204,11 +204,19 @@ echo "- $started busybox containers started; host MemAvailable fell by $(((avail
 seq "$MANY" | xargs -P 8 -I{} "$HELPER" stop lxt-m{} >/dev/null 2>&1
 if [ -d "$LXT_STATE_DIR/images/$DEBIAN_IMAGE" ]; then
 	avail_before=$(awk '/MemAvailable/ { print $2 }' /proc/meminfo)
-	for i in $(seq 5); do "$HELPER" start "lxt-c$DEBIAN_IMAGE$i" >/dev/null 2>&1; done
+	deb_started=0 deb_error=""
+	for i in $(seq 5); do
+		if out=$("$HELPER" start "lxt-c$DEBIAN_IMAGE$i" 2>&1); then deb_started=$((deb_started + 1)); else deb_error=$out; fi
+	done
 	avail_after=$(awk '/MemAvailable/ { print $2 }' /proc/meminfo)
 	cg_deb=$(for i in $(seq 5); do cat "/sys/fs/cgroup/memory/$LXT_CGROUP/lxt-c$DEBIAN_IMAGE$i/memory.usage_in_bytes" 2>/dev/null; done |
 		awk '{ s += $1; n++ } END { if (n) printf "%d", s / n / 1024 }')
-	per_deb=$(((avail_before - avail_after) / 5))
+	per_deb=$(((avail_before - avail_after) / (deb_started > 0 ? deb_started : 1)))
+	# a measurement that did not happen is said so, never printed as a figure
+	if [ "$deb_started" != 5 ]; then
+		echo "- idle Debian containers: only $deb_started of 5 started ($deb_error): not measured."
+		exit 0
+	fi
 	echo "- 5 idle Debian containers (booted systemd, journald, dbus, logind, getty): $per_deb KiB each by MemAvailable (${cg_deb:-?} KiB by their cgroups)."
 	echo "- How many fit in this machine's $(awk '/MemAvailable/ { printf "%d", $2 / 1024 }' /proc/meminfo) MiB available: about $((avail_after / (per_bb > 0 ? per_bb : 1))) idle busybox or $((avail_after / (per_deb > 0 ? per_deb : 1))) idle Debian containers (memory only; pids and CPU not counted)."
 fi
