@@ -26,6 +26,11 @@ static int sys_mount_setattr(int dfd, const char *path, unsigned flags, struct m
 	return (int)syscall(SYS_mount_setattr, dfd, path, flags, attr, sizeof(*attr));
 }
 
+static int sys_move_mount(int from_dfd, const char *from, int to_dfd, const char *to, unsigned flags)
+{
+	return (int)syscall(SYS_move_mount, from_dfd, from, to_dfd, to, flags);
+}
+
 static int write_file(const char *path, const char *text)
 {
 	__do_close int fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -165,6 +170,10 @@ int rootfs_mount(const struct core_user *u, struct core_err *e)
 				 "idmapped mount of image %s: %s (needs a kernel and filesystem with "
 				 "idmapped mounts)",
 				 image_name, strerror(errno));
+	/* Kernels before 6.8 take no detached mount as an overlay layer ("failed to clone
+	 * lowerpath"): attach it first, at the mount point, which the overlay then covers. */
+	if (sys_move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return core_fail(e, -errno, "attaching the idmapped image %s: %s", image_name, strerror(errno));
 	snprintf(opts, sizeof(opts), "lowerdir=/proc/self/fd/%d,upperdir=/proc/self/fd/%d,workdir=/proc/self/fd/%d",
 		 tree, upper, work);
 	snprintf(where, sizeof(where), "/proc/self/fd/%d", target);
