@@ -372,9 +372,11 @@ int admin_status(const char *name)
 		printf("network:    none (loopback only)\n");
 	}
 	for (size_t i = 0; i < layout.n; i++) {
-		snprintf(a, sizeof(a), "%s/%s", LXLOGIN_CGROUP_NAME, name);
-		printf("cgroup:     %s/%s%s\n", layout.h[i].mnt, a,
-		       faccessat(layout.h[i].fd, a, F_OK, 0) == 0 ? "" : " (absent)");
+		if (cgroup_user_dir(&layout, name, a, sizeof(a)) < 0)
+			continue;
+		printf("cgroup:     %s/%s%s%s\n", layout.h[i].mnt, a,
+		       faccessat(layout.h[i].fd, a, F_OK, 0) == 0 ? "" : " (absent)",
+		       layout.systemd ? " (a systemd scope)" : "");
 	}
 	printf("rootfs:     %s/rootfs/%s (an overlay in the container's own mount namespace)\n", LXLOGIN_RUN_DIR, name);
 	printf("config:     %s/lxc/%s/%s/config\n", LXLOGIN_RUN_DIR, name, name);
@@ -511,6 +513,10 @@ int admin_doctor(bool fix)
 	size_t n_mounts, problems = 0, fixed = 0, locks = 0;
 	__do_close int lockdir = -EBADF;
 
+	if (lxcconf_apparmor_missing()) /* a warning, not a problem to fix here */
+		printf("warning: AppArmor is on but LXC's %s profile is not loaded: containers run without an "
+		       "AppArmor profile (install apparmor and liblxc-common, then systemctl reload apparmor)\n",
+		       LXC_APPARMOR_PROFILE);
 	n_mounts = stray_mounts(mounts, ARRAY_SIZE(mounts));
 	for (size_t i = n_mounts; i-- > 0;) {
 		problems++;
@@ -526,7 +532,8 @@ int admin_doctor(bool fix)
 		fprintf(stderr, "lxloginctl: doctor: %s\n", err.msg);
 		return -EIO;
 	}
-	for (size_t h = 0; h < layout.n; h++) {
+	/* (a systemd scope left without processes is stopped, and its cgroup removed, by systemd) */
+	for (size_t h = 0; h < layout.n && !layout.systemd; h++) {
 		__do_close int base =
 			openat(layout.h[h].fd, LXLOGIN_CGROUP_NAME, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		DIR *d = base < 0 ? NULL : fdopendir(base);

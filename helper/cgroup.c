@@ -1,4 +1,8 @@
-/* cgroup.c - each user's cgroup under lxlogin's parent in every hierarchy: limits by root, then delegated. */
+/*
+ * cgroup.c - each user's cgroup in every hierarchy: limits by root, then
+ * delegated. Made here under lxlogin's parent, or, on a systemd host with
+ * pure cgroup v2, a scope systemd makes for us (cgsystemd.c). Paths: cgname.h.
+ */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +15,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "cgname.h"
 #include "cleanup.h"
 #include "config.h"
 #include "core.h"
@@ -138,7 +143,27 @@ int cgroup_layout_open(struct cgroup_layout *l, struct core_err *e)
 			return r;
 		}
 	}
+	/* systemd is the single writer of a unified tree it runs: ask it for the scope */
+	l->systemd = l->n == 1 && l->h[0].v2 && cgsystemd_running();
 	return 0;
+}
+
+/* The user's cgroup below each hierarchy's root, with an optional leaf ("" or NULL: none). */
+static int user_path(const struct cgroup_layout *l, const char *user, const char *leaf, char *buf, size_t size)
+{
+	size_t n;
+
+	if (cgname_user(l->systemd, user, buf, size) < 0)
+		return -ENAMETOOLONG;
+	n = strlen(buf);
+	if (leaf && leaf[0] && snprintf(buf + n, size - n, "/%s", leaf) >= (int)(size - n))
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int cgroup_user_dir(const struct cgroup_layout *l, const char *user, char *buf, size_t size)
+{
+	return user_path(l, user, NULL, buf, size);
 }
 
 void cgroup_layout_close(struct cgroup_layout *l)
@@ -332,9 +357,72 @@ static int v2_enable_controllers(int base, const char *user, struct core_err *e)
 	return 0;
 }
 
-/* The files a delegation hands over; limit files are never among them (nor release_agent). */
+/*
+ * The files a delegation hands over; limit files are never among them (nor
+ * release_agent). On v2 the user's cgroup gives only membership (attach
+ * moves a session's process into the container through it); its container
+ * child gets what LXC needs to build the container's cgroups below it.
+ */
 static const char *const delegated_v1[] = { "cgroup.procs", "tasks", NULL };
-static const char *const delegated_v2[] = { "cgroup.procs", "cgroup.threads", "cgroup.subtree_control", NULL };
+static const char *const delegated_v2[] = { "cgroup.procs", "cgroup.threads", NULL };
+static const char *const delegated_v2_container[] = { "cgroup.procs",	  "cgroup.threads", "cgroup.subtree_control",
+						      "memory.oom.group", "memory.reclaim", NULL };
+
+static int delegate(int dfd, uid_t uid, gid_t gid, const char *const *files, const char *shown, struct core_err *e)
+{
+	if (fchown(dfd, uid, gid) < 0)
+		return core_fail(e, -errno, "%s: chown: %s", shown, strerror(errno));
+	for (const char *const *f = files; *f; f++)
+		if (fchownat(dfd, *f, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != ENOENT)
+			return core_fail(e, -errno, "%s/%s: chown: %s", shown, *f, strerror(errno));
+	return 0;
+}
+
+/* v2: the sessions leaf (root's: only root places sessions) and the container child (the user's). */
+static int v2_leaves(int dfd, uid_t uid, gid_t gid, const char *shown, struct core_err *e)
+{
+	__do_close int container = -EBADF;
+
+	if (mkdirat(dfd, CGNAME_SESSIONS, 0755) < 0 && errno != EEXIST)
+		return core_fail(e, -errno, "%s/%s: mkdir: %s", shown, CGNAME_SESSIONS, strerror(errno));
+	if (mkdirat(dfd, CGNAME_CONTAINER, 0755) < 0 && errno != EEXIST)
+		return core_fail(e, -errno, "%s/%s: mkdir: %s", shown, CGNAME_CONTAINER, strerror(errno));
+	container = openat(dfd, CGNAME_CONTAINER, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (container < 0)
+		return core_fail(e, -errno, "%s/%s: %s", shown, CGNAME_CONTAINER, strerror(errno));
+	return delegate(container, uid, gid, delegated_v2_container, shown, e);
+}
+
+/*
+ * systemd: the scope with the limits as its properties, started with the
+ * calling process in it, which then steps down into the sessions leaf (it
+ * is a helper under the user's lock, and leaves soon); the scope's own
+ * cgroup is then delegated as the raw one is.
+ */
+static int setup_systemd(const struct cgroup_layout *l, const char *user, uid_t uid, gid_t gid,
+			 const struct cgroup_limits *lim, bool running, struct core_err *e)
+{
+	const struct cgroup_hier *h = &l->h[0];
+	__do_close int dfd = -EBADF;
+	char path[512], shown[800];
+	int r;
+
+	r = cgsystemd_scope_ensure(user, running, getpid(), lim, e);
+	if (r < 0)
+		return r;
+	if (user_path(l, user, NULL, path, sizeof(path)) < 0)
+		return core_fail(e, -ENAMETOOLONG, "cgroup of %s: name too long", user);
+	snprintf(shown, sizeof(shown), "%s/%s", h->mnt, path);
+	dfd = openat(h->fd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return core_fail(e, -errno, "%s: %s", shown, strerror(errno));
+	r = delegate(dfd, uid, gid, delegated_v2, shown, e);
+	if (r == 0)
+		r = v2_leaves(dfd, uid, gid, shown, e);
+	if (r == 0 && !running)
+		r = cgroup_user_enter(l, user, CGROUP_SESSIONS, getpid(), e);
+	return r;
+}
 
 /*
  * In every hierarchy: <mnt>/<LXLOGIN_CGROUP_NAME>/<user>, made by root; the
@@ -354,6 +442,8 @@ int cgroup_user_setup(const struct cgroup_layout *l, const char *user, uid_t uid
 	 * removed and made anew: nothing of a half-made cgroup is reused. */
 	if (busy == 0 && cgroup_user_remove(l, user, e) < 0)
 		return -EBUSY;
+	if (l->systemd)
+		return setup_systemd(l, user, uid, gid, lim, busy > 0, e);
 	for (size_t i = 0; i < l->n; i++) {
 		const struct cgroup_hier *h = &l->h[i];
 		__do_close int base = -EBADF, dfd = -EBADF;
@@ -391,26 +481,31 @@ int cgroup_user_setup(const struct cgroup_layout *l, const char *user, uid_t uid
 				return -EIO;
 		}
 		r = h->v2 ? limits_v2(dfd, lim, user, e) : limits_v1(h, dfd, lim, fresh, user, e);
+		if (r == 0)
+			r = delegate(dfd, uid, gid, h->v2 ? delegated_v2 : delegated_v1, shown, e);
+		if (r == 0 && h->v2)
+			r = v2_leaves(dfd, uid, gid, shown, e);
 		if (r < 0)
 			return r;
-		if (fchown(dfd, uid, gid) < 0)
-			return core_fail(e, -errno, "%s: chown: %s", shown, strerror(errno));
-		for (const char *const *f = h->v2 ? delegated_v2 : delegated_v1; *f; f++)
-			if (fchownat(dfd, *f, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != ENOENT)
-				return core_fail(e, -errno, "%s/%s: chown: %s", shown, *f, strerror(errno));
 	}
 	return 0;
 }
 
-/* Move pid into the user's cgroup in every hierarchy (root writes its own child's pid only). */
-int cgroup_user_enter(const struct cgroup_layout *l, const char *user, pid_t pid, struct core_err *e)
+/* Move pid into the user's cgroup in every hierarchy: v2 into the leaf (root writes only pids it vetted). */
+int cgroup_user_enter(const struct cgroup_layout *l, const char *user, enum cgroup_leaf leaf, pid_t pid,
+		      struct core_err *e)
 {
 	char path[512], value[32];
 
 	snprintf(value, sizeof(value), "%d", (int)pid);
 	for (size_t i = 0; i < l->n; i++) {
 		__do_close int dfd = -EBADF;
-		snprintf(path, sizeof(path), "%s/%s", LXLOGIN_CGROUP_NAME, user);
+		if (user_path(l, user,
+			      !l->h[i].v2		? NULL
+			      : leaf == CGROUP_SESSIONS ? CGNAME_SESSIONS
+							: CGNAME_CONTAINER,
+			      path, sizeof(path)) < 0)
+			return core_fail(e, -ENAMETOOLONG, "cgroup of %s: name too long", user);
 		dfd = openat(l->h[i].fd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (dfd < 0)
 			return core_fail(e, -errno, "%s/%s: %s", l->h[i].mnt, path, strerror(errno));
@@ -469,7 +564,8 @@ int cgroup_user_populated(const struct cgroup_layout *l, const char *user)
 {
 	char path[512];
 
-	snprintf(path, sizeof(path), "%s/%s", LXLOGIN_CGROUP_NAME, user);
+	if (user_path(l, user, NULL, path, sizeof(path)) < 0)
+		return -ENAMETOOLONG;
 	for (size_t i = 0; i < l->n; i++) {
 		__do_close int dfd = openat(l->h[i].fd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		int r;
@@ -513,9 +609,38 @@ static int rmdir_tree(int parent, const char *name, unsigned depth)
 	return r;
 }
 
+/* systemd: remove what lxlogin made below the scope, then stop the scope; systemd removes its cgroup. */
+static int remove_systemd(const struct cgroup_layout *l, const char *user, struct core_err *e)
+{
+	__do_close int dfd = -EBADF;
+	char path[512];
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
+	if (user_path(l, user, NULL, path, sizeof(path)) < 0)
+		return core_fail(e, -ENAMETOOLONG, "cgroup of %s: name too long", user);
+	dfd = openat(l->h[0].fd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0 && errno == ENOENT)
+		return 0;
+	d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	if (!d)
+		return core_fail(e, -errno, "%s/%s: %s", l->h[0].mnt, path, strerror(errno));
+	dfd = -EBADF;
+	while (r == 0 && (de = readdir(d)))
+		if (de->d_type == DT_DIR && de->d_name[0] != '.')
+			r = rmdir_tree(dirfd(d), de->d_name, TREE_DEPTH_MAX);
+	closedir(d);
+	if (r < 0)
+		return core_fail(e, r, "%s/%s: cannot remove: %s", l->h[0].mnt, path, strerror(-r));
+	return cgsystemd_scope_stop(user, e);
+}
+
 /* Remove the user's cgroup tree everywhere; -EBUSY while a process is inside. */
 int cgroup_user_remove(const struct cgroup_layout *l, const char *user, struct core_err *e)
 {
+	if (l->systemd)
+		return remove_systemd(l, user, e);
 	for (size_t i = 0; i < l->n; i++) {
 		__do_close int base =
 			openat(l->h[i].fd, LXLOGIN_CGROUP_NAME, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -583,16 +708,22 @@ int cgroup_user_pids(const struct cgroup_layout *l, const char *user, bool conta
 	ret->n = 0;
 	if (!h)
 		return 0;
-	if (container)
-		snprintf(path, sizeof(path), "%s/%s/lxc.payload.%s", LXLOGIN_CGROUP_NAME, user, user);
-	else
-		snprintf(path, sizeof(path), "%s/%s", LXLOGIN_CGROUP_NAME, user);
+	if (container) {
+		char payload[POLICY_NAME_MAX + 32];
+		snprintf(payload, sizeof(payload), "%s%slxc.payload.%s", h->v2 ? CGNAME_CONTAINER : "",
+			 h->v2 ? "/" : "", user);
+		r = user_path(l, user, payload, path, sizeof(path));
+	} else {
+		r = user_path(l, user, NULL, path, sizeof(path));
+	}
+	if (r < 0)
+		return r;
 	dfd = openat(h->fd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
 		return errno == ENOENT ? 0 : -errno;
 	r = procs_read(dfd, container ? TREE_DEPTH_MAX : 0, ret);
 	if (r == 0 && !container) {
-		__do_close int sessions = openat(dfd, "sessions", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		__do_close int sessions = openat(dfd, CGNAME_SESSIONS, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sessions >= 0)
 			r = procs_read(sessions, 0, ret);
 	}
@@ -600,13 +731,14 @@ int cgroup_user_pids(const struct cgroup_layout *l, const char *user, bool conta
 }
 
 /* One number from a control file of the user's cgroup ("max" is UNLIMITED); UINT64_MAX - 1 if unknown. */
-static uint64_t read_u64(const struct cgroup_hier *h, const char *user, const char *file)
+static uint64_t read_u64(const struct cgroup_layout *l, const struct cgroup_hier *h, const char *user, const char *file)
 {
 	char path[512], buf[64] = "";
 	__do_close int fd = -EBADF;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "%s/%s/%s", LXLOGIN_CGROUP_NAME, user, file);
+	if (user_path(l, user, file, path, sizeof(path)) < 0)
+		return CGROUP_UNKNOWN;
 	fd = openat(h->fd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
 	if (n <= 0)
@@ -628,15 +760,15 @@ void cgroup_user_usage(const struct cgroup_layout *l, const char *user, struct c
 
 		/* a hybrid host's empty cgroup2 has neither file: keep what v1 said */
 		if (mem &&
-		    (v = read_u64(h, user, h->v2 ? "memory.current" : "memory.usage_in_bytes")) != CGROUP_UNKNOWN) {
+		    (v = read_u64(l, h, user, h->v2 ? "memory.current" : "memory.usage_in_bytes")) != CGROUP_UNKNOWN) {
 			ret->memory = v;
-			ret->memory_max = read_u64(h, user, h->v2 ? "memory.max" : "memory.limit_in_bytes");
+			ret->memory_max = read_u64(l, h, user, h->v2 ? "memory.max" : "memory.limit_in_bytes");
 			if (!h->v2 && ret->memory_max >= (UINT64_C(1) << 62)) /* v1's "unlimited" */
 				ret->memory_max = UNLIMITED;
 		}
-		if (pids && (v = read_u64(h, user, "pids.current")) != CGROUP_UNKNOWN) {
+		if (pids && (v = read_u64(l, h, user, "pids.current")) != CGROUP_UNKNOWN) {
 			ret->pids = v;
-			ret->pids_max = read_u64(h, user, "pids.max");
+			ret->pids_max = read_u64(l, h, user, "pids.max");
 		}
 	}
 }

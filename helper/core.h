@@ -53,6 +53,7 @@ struct cgroup_hier {
 struct cgroup_layout {
 	struct cgroup_hier h[16];
 	size_t n;
+	bool systemd; /* systemd runs a pure v2 hierarchy: users' cgroups are its scopes (cgsystemd.c) */
 };
 
 struct cgroup_limits {
@@ -70,7 +71,11 @@ void cgroup_layout_close(struct cgroup_layout *l);
 int cgroup_limits_from_policy(const struct policy_values *v, uint64_t host_memory, struct cgroup_limits *ret);
 int cgroup_user_setup(const struct cgroup_layout *l, const char *user, uid_t uid, gid_t gid,
 		      const struct cgroup_limits *lim, struct core_err *e);
-int cgroup_user_enter(const struct cgroup_layout *l, const char *user, pid_t pid, struct core_err *e);
+int cgroup_user_dir(const struct cgroup_layout *l, const char *user, char *buf, size_t size);
+/* where a process enters: sessions, or the container (v2 leaves; v1 has the user's cgroup only) */
+enum cgroup_leaf { CGROUP_SESSIONS, CGROUP_CONTAINER };
+int cgroup_user_enter(const struct cgroup_layout *l, const char *user, enum cgroup_leaf leaf, pid_t pid,
+		      struct core_err *e);
 int cgroup_user_populated(const struct cgroup_layout *l, const char *user);
 int cgroup_user_remove(const struct cgroup_layout *l, const char *user, struct core_err *e);
 struct cgroup_pids {
@@ -83,6 +88,12 @@ struct cgroup_usage {
 	uint64_t memory, memory_max, pids, pids_max; /* UINT64_MAX: unlimited; CGROUP_UNKNOWN */
 };
 void cgroup_user_usage(const struct cgroup_layout *l, const char *user, struct cgroup_usage *ret);
+
+/* cgsystemd.c: the user's cgroup as a transient scope of systemd */
+bool cgsystemd_running(void);
+int cgsystemd_scope_ensure(const char *user, bool running, pid_t pid, const struct cgroup_limits *lim,
+			   struct core_err *e);
+int cgsystemd_scope_stop(const char *user, struct core_err *e);
 
 /* paths.c: the fixed places, reached by fd from root-owned roots */
 bool path_is_plain(const char *path);
@@ -114,11 +125,14 @@ struct lxcconf_in {
 	const char *seccomp;
 	const char *log;
 	const struct policy_result *policy;
-	bool lxcfs; /* lxcfs runs: mount its /proc files in */
+	bool lxcfs;	       /* lxcfs runs: mount its /proc files in */
+	bool apparmor_missing; /* AppArmor is on without LXC's profile loaded */
 };
 #define LXCFS_MEMINFO "/var/lib/lxcfs/proc/meminfo"
 #define LXCFS_HOOK "/usr/share/lxcfs/lxc.mount.hook"
 bool lxcconf_lxcfs_available(void);
+#define LXC_APPARMOR_PROFILE "lxc-container-default-cgns"
+bool lxcconf_apparmor_missing(void);
 int lxcconf_render(const struct lxcconf_in *in, char **ret_text);
 extern const char lxcconf_seccomp[];
 

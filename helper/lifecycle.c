@@ -353,7 +353,7 @@ static int run_child(const struct core_user *u, const struct cgroup_layout *l, e
 			r = rootfs_mount(u, &ce);
 			TEST_PAUSE("mounted");
 			if (r == 0)
-				r = cgroup_user_enter(l, u->acct.name, getpid(), &ce);
+				r = cgroup_user_enter(l, u->acct.name, CGROUP_CONTAINER, getpid(), &ce);
 			TEST_PAUSE("entered");
 			if (r < 0) {
 				child_result(fd, r, ce.msg);
@@ -361,7 +361,7 @@ static int run_child(const struct core_user *u, const struct cgroup_layout *l, e
 			}
 		} else if (op == OP_BOOT_WAIT) {
 			/* attach starts from within the user's cgroup */
-			r = cgroup_user_enter(l, u->acct.name, getpid(), &ce);
+			r = cgroup_user_enter(l, u->acct.name, CGROUP_SESSIONS, getpid(), &ce);
 			if (r < 0) {
 				child_result(fd, r, ce.msg);
 				_exit(1);
@@ -479,9 +479,19 @@ static int write_config(const struct core_user *u, struct core_err *e)
 	snprintf(rootfs, sizeof(rootfs), "%s/rootfs/%s", LXLOGIN_RUN_DIR, name);
 	snprintf(seccomp, sizeof(seccomp), "%s/lxc/%s/%s/seccomp", LXLOGIN_RUN_DIR, name, name);
 	snprintf(log, sizeof(log), "%s/lxc.log", shown);
-	in = (struct lxcconf_in){ name,	   u->acct.uid, u->acct.gid, u->acct.home,
-				  u->uids, u->gids,	u->hostname, rootfs,
-				  seccomp, log,		&u->policy,  lxcconf_lxcfs_available() };
+	in = (struct lxcconf_in){ name,
+				  u->acct.uid,
+				  u->acct.gid,
+				  u->acct.home,
+				  u->uids,
+				  u->gids,
+				  u->hostname,
+				  rootfs,
+				  seccomp,
+				  log,
+				  &u->policy,
+				  lxcconf_lxcfs_available(),
+				  lxcconf_apparmor_missing() };
 	r = lxcconf_render(&in, &text);
 	if (r < 0)
 		return core_fail(e, r, "cannot render the LXC config of %s (home %s must be a plain absolute path)",
@@ -742,7 +752,7 @@ int core_place(const struct core_user *u, pid_t pid, struct core_err *e)
 	int r = cgroup_layout_open(&layout, e);
 
 	if (r == 0)
-		r = cgroup_user_enter(&layout, u->acct.name, pid, e);
+		r = cgroup_user_enter(&layout, u->acct.name, CGROUP_SESSIONS, pid, e);
 	cgroup_layout_close(&layout);
 	if (r == 0)
 		core_mark_active(u->acct.name);
@@ -788,7 +798,7 @@ int core_exec(const struct core_user *u, bool as_root, char *const argv[], int *
 		snprintf(home, sizeof(home), "HOME=%s", as_root ? "/root" : u->acct.home);
 		snprintf(user, sizeof(user), "USER=%s", as_root ? "root" : u->acct.name);
 		snprintf(term, sizeof(term), "TERM=%s", t && strlen(t) < 64 ? t : "dumb");
-		if (cgroup_user_enter(&layout, u->acct.name, getpid(), &ce) < 0 ||
+		if (cgroup_user_enter(&layout, u->acct.name, CGROUP_SESSIONS, getpid(), &ce) < 0 ||
 		    privs_drop_to_user(u->acct.uid, u->acct.gid, &ce) < 0) {
 			fprintf(stderr, "lxloginctl: exec: %s\n", ce.msg);
 			_exit(125);

@@ -78,6 +78,28 @@ bool lxcconf_lxcfs_available(void)
 }
 
 /*
+ * AppArmor is on, but the profile LXC gives unprivileged containers
+ * (lxc-container-default-cgns, from liblxc-common, loaded by the apparmor
+ * package's service) is not loaded: LXC would refuse every start. The
+ * container then runs without an AppArmor profile (its user namespace,
+ * seccomp filter and cgroups stay); lxloginctl doctor says so.
+ */
+bool lxcconf_apparmor_missing(void)
+{
+	__do_fclose FILE *f = fopen("/sys/module/apparmor/parameters/enabled", "re");
+	char line[512];
+	bool loaded = false;
+
+	if (!f || !fgets(line, sizeof(line), f) || line[0] != 'Y')
+		return false;
+	fclose(f);
+	f = fopen("/sys/kernel/security/apparmor/profiles", "re");
+	while (f && !loaded && fgets(line, sizeof(line), f))
+		loaded = strncmp(line, LXC_APPARMOR_PROFILE " ", strlen(LXC_APPARMOR_PROFILE " ")) == 0;
+	return !loaded;
+}
+
+/*
  * The container's config. Everything here comes from validated data: names
  * matched policy_name_valid(), numbers are numbers, paths are lxlogin's own
  * plus a home directory of plain characters; the admin's lxc.*
@@ -113,6 +135,8 @@ int lxcconf_render(const struct lxcconf_in *in, char **ret_text)
 		add(&b, "lxc.mount.entry = %s %s none bind,create=dir 0 0\n", in->home, in->home + 1);
 	if (v->nesting)
 		add(&b, "lxc.mount.auto = cgroup:rw:force\n");
+	if (in->apparmor_missing)
+		add(&b, "lxc.apparmor.profile = unconfined\n");
 	if (in->lxcfs) /* /proc/meminfo, cpuinfo, uptime ... of the container: free and top show its limits */
 		add(&b, "lxc.hook.mount = %s\n", LXCFS_HOOK);
 	if (in->policy->n_lxc)

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgname.h"
 #include "cleanup.h"
 #include "config.h"
 #include "policy.h"
@@ -128,14 +129,23 @@ static int helper_start(void)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
 }
 
+/* Does path lie in cgroup want (relative to the root) or below it? */
+static bool cgroup_below(const char *path, const char *want)
+{
+	size_t n = strlen(want);
+
+	return path[0] == '/' && strncmp(path + 1, want, n) == 0 && (path[n + 1] == '\0' || path[n + 1] == '/');
+}
+
 /* Are we inside the user's cgroup in every hierarchy? (Attach needs it to join the container's.) */
 static bool in_user_cgroup(const char *user)
 {
-	char want[POLICY_NAME_MAX + 64], line[1024];
+	char raw[512], scope[512], line[1024];
 	FILE *f = fopen("/proc/self/cgroup", "re");
 	bool all = f != NULL;
 
-	snprintf(want, sizeof(want), "/%s/%s", LXLOGIN_CGROUP_NAME, user);
+	if (cgname_user(false, user, raw, sizeof(raw)) < 0 || cgname_user(true, user, scope, sizeof(scope)) < 0)
+		all = false;
 	while (f && fgets(line, sizeof(line), f)) {
 		char *path = strchr(line, ':');
 		path = path ? strchr(path + 1, ':') : NULL;
@@ -143,7 +153,7 @@ static bool in_user_cgroup(const char *user)
 			continue;
 		path++;
 		path[strcspn(path, "\n")] = '\0';
-		if (strncmp(path, want, strlen(want)) != 0 || (path[strlen(want)] != '\0' && path[strlen(want)] != '/'))
+		if (!cgroup_below(path, raw) && !cgroup_below(path, scope))
 			all = false;
 	}
 	if (f)

@@ -151,7 +151,7 @@ static int handle_open_session(pam_handle_t *pamh, unsigned flags)
 	}
 	if (acct.uid == 0) {
 		policy_account_free(&acct);
-		return PAM_SUCCESS; /* root: always the host session, nothing read */
+		return PAM_IGNORE; /* root: always the host session, nothing read */
 	}
 	pu = (struct policy_user){ acct.name, acct.uid, (const char *const *)acct.groups, acct.n_groups };
 	if (policy_resolve(LXLOGIN_CONFIG_DIR, &pu, &res) < 0) {
@@ -165,6 +165,7 @@ static int handle_open_session(pam_handle_t *pamh, unsigned flags)
 	case POLICY_NOT_CONTAINED:
 		if (flags & FLAG_DEBUG)
 			pam_syslog(pamh, LOG_DEBUG, "%s: host session: %s", user, res.reason);
+		code = PAM_IGNORE; /* the rest of the stack (pam_systemd, ...) makes the host session */
 		break;
 	case POLICY_REFUSED:
 		reason = res.diag.n_msgs ? res.diag.msgs[0] : res.reason;
@@ -179,8 +180,7 @@ static int handle_open_session(pam_handle_t *pamh, unsigned flags)
 			pam_info(pamh, "Preparing your container (first login) ...");
 		r = run_helper(pamh, acct.name, res.values.start_timeout_s + HELPER_GRACE_S, msg, sizeof(msg));
 		if (r == 0) {
-			if (flags & FLAG_DEBUG)
-				pam_syslog(pamh, LOG_DEBUG, "%s: session in the container (%s)", user, res.reason);
+			pam_syslog(pamh, LOG_INFO, "%s: session in the container (%s)", user, res.reason);
 			break;
 		}
 		reason = r == -ETIMEDOUT ? "timed out" : msg[0] ? msg : "failed";
@@ -207,5 +207,5 @@ PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, con
 {
 	(void)flags;
 	(void)parse_args(pamh, argc, argv);
-	return PAM_SUCCESS; /* the container outlives the session; idle stop comes later */
+	return PAM_IGNORE; /* the container outlives the session (idle stop comes later); go on with the stack */
 }

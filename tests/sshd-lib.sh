@@ -38,8 +38,8 @@ CONF
 account required pam_nologin.so
 @include common-account
 session required pam_loginuid.so
+session [success=done ignore=ignore default=die] $PAM_MODULE debug
 @include common-session
-session required $PAM_MODULE debug
 CONF
 	SSHD_MADE_GROUP=""
 	getent group "$SSH_GROUP" >/dev/null || { groupadd "$SSH_GROUP" && SSHD_MADE_GROUP=1; }

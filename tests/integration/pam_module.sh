@@ -13,7 +13,7 @@ printf 'image = busybox\nexempt_groups = lxt-admins\nstart_timeout = 60s\n' > "$
 CYCLES=${LXT_PAM_CYCLES:-1000}
 PAMD=$(dirname "$LXT_RUN_DIR")/pam.d
 mkdir -p "$PAMD"
-printf 'session required %s\n' "$PAM_MODULE" > "$PAMD/lxlogin-test"
+printf 'session [success=done ignore=ignore default=die] %s\nsession required pam_permit.so\n' "$PAM_MODULE" > "$PAMD/lxlogin-test"
 expect_rc "start lxt-a's container" 0 "$HELPER" start lxt-a
 VG=(valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
 	--error-exitcode=99 --track-fds=no)

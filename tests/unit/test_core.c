@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgname.h"
 #include "core.h"
 
 /* Debian 12 without systemd, as on the development machines: v1 controllers + an empty cgroup2. */
@@ -157,6 +158,7 @@ static void lxc_config(void **state)
 				 "/run/lxlogin/lxc/alice/alice/seccomp",
 				 "/run/lxlogin/user/alice/lxc.log",
 				 &pol,
+				 false,
 				 false };
 	char *text = NULL;
 
@@ -179,10 +181,16 @@ static void lxc_config(void **state)
 	assert_null(strstr(text, "lxc.hook.mount"));
 	free(text);
 
+	assert_null(strstr(text, "lxc.apparmor"));
 	in.lxcfs = true; /* lxcfs runs: its hook mounts the container's /proc files */
 	assert_int_equal(lxcconf_render(&in, &text), 0);
 	assert_non_null(strstr(text, "\nlxc.hook.mount = /usr/share/lxcfs/lxc.mount.hook\n"));
 	free(text);
+	in.apparmor_missing = true; /* LXC's profile is not loaded: no profile rather than no start */
+	assert_int_equal(lxcconf_render(&in, &text), 0);
+	assert_non_null(strstr(text, "\nlxc.apparmor.profile = unconfined\n"));
+	free(text);
+	in.apparmor_missing = false;
 
 	pol.values.home = POLICY_HOME_CONTAINER;
 	in.uid = 70000; /* beyond the range: mapped as one block */
@@ -193,14 +201,45 @@ static void lxc_config(void **state)
 	free(pol.lxc);
 }
 
+/* systemd's slice naming: every dash is a level; the scope sits in the innermost slice */
+static void cgroup_names(void **state)
+{
+	char buf[128], want[256];
+
+	(void)state;
+	assert_int_equal(cgname_slice_path_of("lxlogin", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "lxlogin.slice");
+	assert_int_equal(cgname_slice_path_of("a-b-c", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "a.slice/a-b.slice/a-b-c.slice");
+	assert_int_equal(cgname_slice_path_of("a-b-c", buf, 20), -ENAMETOOLONG);
+	assert_int_equal(cgname_user(false, "alice", buf, sizeof(buf)), 0);
+	snprintf(want, sizeof(want), "%s/alice", LXLOGIN_CGROUP_NAME);
+	assert_string_equal(buf, want);
+	assert_int_equal(cgname_user(true, "alice", buf, sizeof(buf)), 0);
+	assert_non_null(strstr(buf, "/" LXLOGIN_CGROUP_NAME "-alice.scope"));
+	assert_int_equal(strncmp(buf, LXLOGIN_CGROUP_NAME, strcspn(LXLOGIN_CGROUP_NAME, "-")), 0);
+	assert_int_equal(cgname_user(true, "alice", buf, 16), -ENAMETOOLONG);
+	assert_int_equal(cgname_scope("alice", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, LXLOGIN_CGROUP_NAME "-alice.scope");
+}
+
 /* SECURITY.md case 24: nothing but plain names and paths reaches a config line. */
 static void lxc_config_refuses_odd_input(void **state)
 {
 	struct policy_result pol = result_for(NULL, NULL);
-	struct lxcconf_in in = {
-		"alice",  1001,	    1001, "/home/alice", { 100000, 65536 }, { 200000, 65536 }, "alice-box", "/run/r",
-		"/run/s", "/run/l", &pol, false
-	};
+	struct lxcconf_in in = { "alice",
+				 1001,
+				 1001,
+				 "/home/alice",
+				 { 100000, 65536 },
+				 { 200000, 65536 },
+				 "alice-box",
+				 "/run/r",
+				 "/run/s",
+				 "/run/l",
+				 &pol,
+				 false,
+				 false };
 	const char *homes[] = { "/home/a b",  "/home/a\nlxc.idmap = u 0 0 1",
 				"home/alice", "/home/../etc",
 				"/home/..",   "/",
@@ -226,6 +265,7 @@ int main(void)
 		cmocka_unit_test(subid_free_range),
 		cmocka_unit_test(lxc_config),
 		cmocka_unit_test(lxc_config_refuses_odd_input),
+		cmocka_unit_test(cgroup_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
