@@ -21,6 +21,10 @@
  *     and SYS_PTRACE (to open the network namespace of the container's
  *     init, which runs under the user's subordinate ids).
  *  5. Root steps (core_start): layer, cgroup limits then delegation, config.
+ *     On a systemd host with pure cgroup v2 the cgroup is a scope systemd
+ *     makes at the helper's request (cgsystemd.c: its private socket, a
+ *     fixed address, no environment), with the limits as unit properties
+ *     and the helper as its first process until it exits.
  *     A child makes a private mount namespace, mounts the idmapped rootfs,
  *     enters the user's cgroup, closes every fd but its result pipe, and
  *     drops to the user: setgroups(0), setresgid, setresuid, verified, no
