@@ -503,9 +503,11 @@ static size_t stray_mounts(char paths[][512], size_t max)
  * nothing else: mounts under the run dir in the host's mount namespace
  * (lxlogin mounts only in private ones), user cgroups with no process left
  * (a start in progress holds the user's lock and is skipped), and lock files
- * nobody holds. With fix, each is removed. Returns the problems left.
+ * nobody holds. With fix, each is removed. Then what no fix can mend: ways
+ * out of the container through sshd's configuration (sshd_check). Returns
+ * the problems left.
  */
-int admin_doctor(bool fix)
+int admin_doctor(bool fix, const char *sshd_config)
 {
 	struct cgroup_layout layout = { 0 };
 	struct core_err err = { "" };
@@ -587,6 +589,12 @@ int admin_doctor(bool fix)
 	if (locks)
 		printf("%zu lock file%s nobody holds (harmless)%s\n", locks, locks == 1 ? "" : "s",
 		       fix ? ": removed" : "");
+	{
+		char **users = NULL;
+		size_t n = known_users(&users);
+		problems += sshd_check(sshd_config, users, n);
+		names_free(users, n);
+	}
 	printf("doctor: %zu problem%s found, %zu fixed\n", problems, problems == 1 ? "" : "s", fixed);
 	return (int)(problems - fixed);
 }

@@ -1,4 +1,4 @@
-/* admin.h - lxloginctl's view of all containers: list, status, reap (lxloginctl only). */
+/* admin.h - lxloginctl's view of all containers: list, status, reap, doctor (lxloginctl only). */
 #ifndef LXLOGIN_ADMIN_H
 #define LXLOGIN_ADMIN_H
 
@@ -10,7 +10,10 @@ void human_size(uint64_t bytes, char *out, size_t size);
 int admin_list(bool json);
 int admin_status(const char *name);
 int admin_reap(void);
-int admin_doctor(bool fix);
+int admin_doctor(bool fix, const char *sshd_config);
+
+/* sshdcheck.c */
+size_t sshd_check(const char *config, char *const *users, size_t n);
 
 /* netadmin.c */
 int network_setup(const char *config_dir);

@@ -29,7 +29,7 @@ static const char usage[] =
 	"       lxloginctl reset [--yes] [--delete] USER\n"
 	"       lxloginctl destroy [--yes] USER\n"
 	"       lxloginctl reap\n"
-	"       lxloginctl doctor [--fix]\n"
+	"       lxloginctl doctor [--fix] [--sshd-config FILE]\n"
 	"       lxloginctl subid assign USER\n"
 	"       lxloginctl [--config-dir DIR] network setup|teardown\n"
 	"       lxloginctl network show\n"
@@ -61,7 +61,9 @@ static const char usage[] =
 	"  reap               stop containers idle longer than their idle_stop (run\n"
 	"                     every minute by lxlogin-reap.timer or cron)\n"
 	"  doctor             list what a crash or reboot left (mounts, empty cgroups,\n"
-	"                     unheld locks); --fix removes it. Touches nothing else\n"
+	"                     unheld locks); --fix removes it. Touches nothing else.\n"
+	"                     Then ways out of the container through sshd's config\n"
+	"                     (FILE, default /etc/ssh/sshd_config), which it only reports\n"
 	"  subid assign USER  give USER a free subordinate uid/gid range (usermod)\n"
 	"  network setup      make the lxlogin bridge (lxlogin.conf's bridge, subnet)\n"
 	"                     with VLAN filtering, and NAT out if nat = yes; again\n"
@@ -246,6 +248,27 @@ static bool confirmed(const char *what, const char *name)
 }
 
 /* reset [--yes] [--delete] USER, destroy [--yes] USER */
+/* doctor [--fix] [--sshd-config FILE] */
+static int doctor_cmd(int argc, char **argv)
+{
+	const char *sshd_config = "/etc/ssh/sshd_config";
+	bool fix = false;
+	int left;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--fix") == 0)
+			fix = true;
+		else if (strcmp(argv[i], "--sshd-config") == 0 && i + 1 < argc)
+			sshd_config = argv[++i];
+		else
+			return fputs(usage, stderr), EXIT_USAGE;
+	}
+	if (!is_root("doctor"))
+		return EXIT_USAGE;
+	left = admin_doctor(fix, sshd_config);
+	return left < 0 ? EXIT_USAGE : left > 0 ? EXIT_PROBLEMS : EXIT_OK;
+}
+
 static int reset_cmd(int argc, char **argv)
 {
 	bool destroy = strcmp(argv[0], "destroy") == 0;
@@ -453,13 +476,8 @@ int main(int argc, char **argv)
 		return !is_root("list") ? EXIT_USAGE : admin_list(argc == 2) < 0 ? EXIT_USAGE : EXIT_OK;
 	if (argc == 2 && strcmp(argv[0], "status") == 0)
 		return !is_root("status") ? EXIT_USAGE : admin_status(argv[1]) < 0 ? EXIT_PROBLEMS : EXIT_OK;
-	if ((argc == 1 && strcmp(argv[0], "doctor") == 0) ||
-	    (argc == 2 && strcmp(argv[0], "doctor") == 0 && strcmp(argv[1], "--fix") == 0)) {
-		if (!is_root("doctor"))
-			return EXIT_USAGE;
-		int left = admin_doctor(argc == 2);
-		return left < 0 ? EXIT_USAGE : left > 0 ? EXIT_PROBLEMS : EXIT_OK;
-	}
+	if (argc >= 1 && strcmp(argv[0], "doctor") == 0)
+		return doctor_cmd(argc, argv);
 	if (argc == 1 && strcmp(argv[0], "reap") == 0)
 		return !is_root("reap") ? EXIT_USAGE : admin_reap() < 0 ? EXIT_PROBLEMS : EXIT_OK;
 	if (argc >= 1 && strcmp(argv[0], "exec") == 0)

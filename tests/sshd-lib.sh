@@ -27,7 +27,8 @@ PasswordAuthentication no
 KbdInteractiveAuthentication no
 PermitRootLogin prohibit-password
 Subsystem sftp /usr/lib/openssh/sftp-server
-AcceptEnv LANG LC_*
+# a careless global AcceptEnv: the shipped Match block must narrow it for contained users
+AcceptEnv LANG LC_* LD_*
 LogLevel VERBOSE
 MaxStartups 100
 Include $SSHD_DIR/lxlogin.conf

@@ -58,6 +58,45 @@ kill "$fwd" 2>/dev/null
 wait "$fwd" 2>/dev/null
 [ "$banner" != "SSH-2.0" ] && pass "ssh -N -L reaches nothing on the host" || fail "ssh -N -L forwarded to the host's sshd"
 
+# --- the loader's environment (SECURITY case 31): lxlogin-shell is a host process, so an LD_PRELOAD
+# from the client would run the user's code on the host. The test sshd's global AcceptEnv takes LD_*;
+# the shipped Match block narrows it. A library that does not exist makes ld.so say whether it tried.
+PRELOAD=LD_PRELOAD=/lxt-nonexistent/preload.so
+run ssh_as lxt-a -o SetEnv="$PRELOAD" 'echo in'
+expect_line "with LD_PRELOAD sent, the login works ..." in
+expect_no_match "... and the loader never saw LD_PRELOAD (AcceptEnv narrowed for lxlogin-users)" "preload"
+# control: a contained user whose group the Match line does not name
+ct_user lxt-c
+install -m 0644 "$SSHD_DIR/client.pub" "$SSHD_DIR/keys/lxt-c"
+usermod -s "$SHELL_BIN" lxt-c
+run ssh_as lxt-c -o SetEnv="$PRELOAD" 'cat /proc/1/comm'
+expect_line "control: lxt-c (not in lxlogin-users) is contained ..." init
+expect_match "... but the loader tried LD_PRELOAD in lxlogin-shell on the host: the hole doctor names" \
+	"lxt-nonexistent/preload.so"
+
+# --- doctor reads sshd's effective configuration for every user lxlogin knows
+SSHD_CONF=$SSHD_DIR/sshd_config
+run "$BUILD/lxloginctl" doctor --sshd-config "$SSHD_CONF"
+[ "$RC" = 1 ] && pass "doctor: sshd holes are problems (exit 1)" || fail "doctor exit $RC" "$OUT"
+expect_match "doctor: lxt-c's forwarding is on" "^warning: sshd: $SSHD_CONF: lxt-c: forwarding is on"
+expect_match "doctor: lxt-c's AcceptEnv takes LD_PRELOAD" "^warning: sshd: $SSHD_CONF: lxt-c: \"AcceptEnv LD_\*\""
+expect_no_match "doctor: nothing about users the Match line covers" "sshd: .*: lxt-[ab]:"
+expect_line "doctor: two problems" "doctor: 2 problems found, 0 fixed"
+usermod -aG "$SSH_GROUP" lxt-c
+run "$BUILD/lxloginctl" doctor --sshd-config "$SSHD_CONF"
+expect_line "doctor: with lxt-c in lxlogin-users, sshd is clean" "doctor: 0 problems found, 0 fixed"
+run ssh_as lxt-c -o SetEnv="$PRELOAD" 'echo in'
+expect_no_match "... and the loader no longer sees LD_PRELOAD" "preload"
+# what the Match block cannot mend: global settings, and a Match of the admin's own
+sed 's|^Subsystem sftp .*|Subsystem sftp internal-sftp|' "$SSHD_CONF" > "$SSHD_DIR/bad-sftp"
+sed '1i PermitUserEnvironment yes' "$SSHD_CONF" > "$SSHD_DIR/bad-userenv"
+printf 'Match User lxt-a\n\tForceCommand internal-sftp\n' | cat "$SSHD_CONF" - > "$SSHD_DIR/bad-force"
+for bad in sftp:"Subsystem sftp internal-sftp" userenv:"PermitUserEnvironment yes" force:"lxt-a: \"ForceCommand internal-sftp"; do
+	run "$BUILD/lxloginctl" doctor --sshd-config "$SSHD_DIR/bad-${bad%%:*}"
+	expect_match "doctor names ${bad#*:}" "^warning: sshd: $SSHD_DIR/bad-${bad%%:*}: .*${bad#*:}"
+	[ "$RC" = 1 ] && pass "... exit 1" || fail "doctor exit $RC" "$OUT"
+done
+
 # --- root and an exempt user get the host
 run ssh_as root 'readlink /proc/self/ns/pid'
 expect_line "root gets the host session" "$HOST_PIDNS"

@@ -143,6 +143,10 @@ run g "systemd-cgls --no-pager -u lxlogin.slice"
 expect_match "systemd-cgls: the user's scope is under lxlogin.slice" "$SCOPE"
 expect_match "systemd-cgls: the container's payload is in it" "lxc\.payload\.lxt-g1"
 expect_match "systemd-cgls: with the container's init" "[0-9]+ init$"
+# Debian's sshd_config (its Include first) with the shipped snippet keeps lxt-g1 inside
+run g "lxloginctl doctor"
+expect_no_match "doctor: sshd as installed lets lxt-g1 out nowhere" "^warning: sshd"
+expect_line "doctor: nothing else either" "doctor: 0 problems found, 0 fixed"
 
 # --- the limits hold: memory (OOM kill in the scope), pids (forks refused)
 oom_kills() { g "awk '\$1 == \"oom_kill\" { print \$2 }' $CG/memory.events"; }

@@ -1,0 +1,186 @@
+/*
+ * sshdcheck.c - does sshd keep contained users inside? (lxloginctl doctor)
+ *
+ * Read from sshd's own view of its configuration (sshd -T), globally and for
+ * each user lxlogin knows (sshd -T -C user=...), so Include files and Match
+ * blocks count exactly as they will at a login. What lets a contained user
+ * out of their container through sshd itself:
+ *   - Subsystem sftp internal-sftp, ForceCommand internal-sftp: SFTP served by
+ *     sshd on the host's filesystem, never through lxlogin-shell;
+ *   - PermitUserEnvironment (not allowed in a Match block) and an AcceptEnv
+ *     that takes LD_PRELOAD & co.: the loader runs the user's code in
+ *     lxlogin-shell, a host process, before it can enter the container;
+ *   - forwarding and tunnels: host sockets opened as the user.
+ * The shipped snippet (conf/sshd_config.d/lxlogin.conf) answers the per-user
+ * ones for the groups its Match line names; the global ones are the admin's.
+ * Only the loopback address is asked about: a Match Address elsewhere is not.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "admin.h"
+
+#define SSHD "/usr/sbin/sshd"
+
+/* sshd -T's output (or its error) for config, for user if not NULL; -EIO if sshd failed. */
+static int sshd_effective(const char *config, const char *user, char *out, size_t size)
+{
+	char spec[128];
+	int pipefd[2], status;
+	size_t len = 0;
+	ssize_t r;
+	pid_t pid;
+
+	out[0] = '\0';
+	if (user)
+		snprintf(spec, sizeof(spec), "user=%s,host=localhost,addr=127.0.0.1", user);
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return -errno;
+	}
+	if (pid == 0) {
+		char *argv[] = { "sshd", "-T", "-f", (char *)config, user ? "-C" : NULL, spec, NULL };
+		char *envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+		if (dup2(pipefd[1], STDOUT_FILENO) < 0 || dup2(pipefd[1], STDERR_FILENO) < 0)
+			_exit(127);
+		execve(SSHD, argv, envp);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	while (len + 1 < size && ((r = read(pipefd[0], out + len, size - 1 - len)) > 0 || (r < 0 && errno == EINTR)))
+		len += r > 0 ? (size_t)r : 0;
+	out[len] = '\0';
+	if (len + 1 >= size) /* more than we read: sshd must not block on a full pipe */
+		kill(pid, SIGKILL);
+	close(pipefd[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+}
+
+/* An AcceptEnv pattern (sshd's * and ?) that lets the client set a variable the dynamic loader obeys. */
+static bool takes_loader_env(const char *pattern)
+{
+	static const char *const loader[] = { "LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", NULL };
+
+	for (size_t i = 0; loader[i]; i++)
+		if (fnmatch(pattern, loader[i], FNM_NOESCAPE) == 0)
+			return true;
+	return false;
+}
+
+/* What of sshd -T's "key value" lines matters here. */
+struct sshd_view {
+	bool internal_sftp;	 /* subsystem sftp internal-sftp ... */
+	bool forwarding_off;	 /* disableforwarding yes */
+	char user_env[64];	 /* permituserenvironment */
+	char tunnel[16];	 /* permittunnel */
+	char force_command[128]; /* forcecommand */
+	char loader_env[64];	 /* the first acceptenv pattern that takes a loader variable */
+};
+
+static void sshd_view_parse(char *dump, struct sshd_view *v)
+{
+	char *save = NULL;
+
+	memset(v, 0, sizeof(*v));
+	for (char *line = strtok_r(dump, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *val = strchr(line, ' ');
+		if (!val)
+			continue;
+		*val++ = '\0';
+		if (strcmp(line, "subsystem") == 0 && strncmp(val, "sftp internal-sftp", 18) == 0 &&
+		    (val[18] == '\0' || val[18] == ' '))
+			v->internal_sftp = true;
+		else if (strcmp(line, "disableforwarding") == 0)
+			v->forwarding_off = strcmp(val, "yes") == 0;
+		else if (strcmp(line, "permituserenvironment") == 0)
+			snprintf(v->user_env, sizeof(v->user_env), "%s", val);
+		else if (strcmp(line, "permittunnel") == 0)
+			snprintf(v->tunnel, sizeof(v->tunnel), "%s", val);
+		else if (strcmp(line, "forcecommand") == 0)
+			snprintf(v->force_command, sizeof(v->force_command), "%s", val);
+		else if (strcmp(line, "acceptenv") == 0 && !v->loader_env[0] && takes_loader_env(val))
+			snprintf(v->loader_env, sizeof(v->loader_env), "%s", val);
+	}
+}
+
+/* The first line of sshd's complaint, for a message. */
+static const char *first_line(char *text)
+{
+	text[strcspn(text, "\n")] = '\0';
+	return text[0] ? text : "no output";
+}
+
+/*
+ * Print a warning for each way out through sshd (config: its sshd_config) for
+ * the users given, and return how many. sshd not installed: nothing to check.
+ */
+size_t sshd_check(const char *config, char *const *users, size_t n)
+{
+	static char dump[256 * 1024];
+	struct sshd_view v;
+	size_t warnings = 0;
+
+	if (access(SSHD, X_OK) < 0)
+		return 0;
+	if (sshd_effective(config, NULL, dump, sizeof(dump)) < 0) {
+		printf("warning: sshd: %s: cannot read its configuration (sshd -T: %s): not checked\n", config,
+		       first_line(dump));
+		return 1;
+	}
+	sshd_view_parse(dump, &v);
+	if (v.internal_sftp) {
+		printf("warning: sshd: %s: \"Subsystem sftp internal-sftp\" serves SFTP from sshd itself, on the "
+		       "host's files: contained users' sftp bypasses their container (use "
+		       "/usr/lib/openssh/sftp-server)\n",
+		       config);
+		warnings++;
+	}
+	if (strcmp(v.user_env, "no") != 0) {
+		printf("warning: sshd: %s: \"PermitUserEnvironment %s\" lets a user's ~/.ssh/environment set "
+		       "LD_PRELOAD for lxlogin-shell, on the host (set it to no)\n",
+		       config, v.user_env);
+		warnings++;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *u = users[i];
+		if (sshd_effective(config, u, dump, sizeof(dump)) < 0) {
+			printf("warning: sshd: %s: %s: sshd -T failed: %s\n", config, u, first_line(dump));
+			warnings++;
+			continue;
+		}
+		sshd_view_parse(dump, &v);
+		if (!v.forwarding_off || strcmp(v.tunnel, "no") != 0) {
+			printf("warning: sshd: %s: %s: forwarding%s is on: their sockets open on the host (put them "
+			       "in a group the Match line of lxlogin's sshd snippet names)\n",
+			       config, u, strcmp(v.tunnel, "no") != 0 ? " or tunnelling" : "");
+			warnings++;
+		}
+		if (v.loader_env[0]) {
+			printf("warning: sshd: %s: %s: \"AcceptEnv %s\" lets the client set LD_PRELOAD for "
+			       "lxlogin-shell, on the host (lxlogin's sshd snippet narrows AcceptEnv)\n",
+			       config, u, v.loader_env);
+			warnings++;
+		}
+		if (strncmp(v.force_command, "internal-sftp", 13) == 0 &&
+		    (v.force_command[13] == '\0' || v.force_command[13] == ' ')) {
+			printf("warning: sshd: %s: %s: \"ForceCommand %s\" serves SFTP on the host's files, outside "
+			       "their container\n",
+			       config, u, v.force_command);
+			warnings++;
+		}
+	}
+	return warnings;
+}
