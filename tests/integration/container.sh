@@ -89,6 +89,27 @@ expect_line "a 200M allocation under a 64M limit is killed" "rc=137"
 [ -n "$(init_pid_of lxt-b)" ] && pass "lxt-b's container survives its OOM" || fail "lxt-b's container died"
 [ -n "$(init_pid_of lxt-a)" ] && pass "lxt-a is unaffected" || fail "lxt-a's container died"
 
+# SECURITY.md case 38: the container has its own devpts instance (lxc.pty.max = 256): a user opening
+# ptys inside stops there, and the host's instance keeps working while they hold them
+HOLD=$LXT_RUN_DIR/pty-hold
+mkfifo "$HOLD"
+exec 9<>"$HOLD"
+in_ct lxt-a 'n=0; for i in $(seq 10 400); do eval "command exec $i<>/dev/ptmx" 2>/dev/null || break; n=$((n + 1)); done
+	echo "opened $n"; read x' <"$HOLD" >"$HOLD.out" 2>&1 &
+holder=$!
+wait_for "the user inside has opened what ptys they can" grep -q '^opened' "$HOLD.out"
+n=$(awk '$1 == "opened" { print $2 }' "$HOLD.out")
+[ "${n:-0}" -ge 200 ] && [ "$n" -le 256 ] && pass "ptys inside stop at lxc.pty.max ($n of 391 tries)" ||
+	fail "ptys inside: ${n:-none} opened" "$(cat "$HOLD.out")"
+run script -qec tty /dev/null
+expect_match "the host opens a pty meanwhile" "^/dev/pts/[0-9]+"
+echo done >&9
+wait_for "the user's shell inside ends, closing them" sh -c "! kill -0 $holder"
+kill "$holder" 2>/dev/null
+wait "$holder"
+exec 9>&-
+rm -f "$HOLD" "$HOLD.out"
+
 # SECURITY.md cases 33 and 35: limit files stay root's; no writing into others' cgroups.
 CG=/sys/fs/cgroup
 for f in pids/"$LXT_CGROUP"/lxt-a/pids.max memory/"$LXT_CGROUP"/lxt-a/memory.limit_in_bytes \
