@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -499,6 +500,27 @@ static size_t stray_mounts(char paths[][512], size_t max)
 }
 
 /*
+ * Layers have no quota: a user who fills theirs fills the filesystem under
+ * the state dir. Say so when that is the host's / or /var/log (SECURITY case
+ * 46): a warning, as many small hosts choose it.
+ */
+static void shared_disk_warning(void)
+{
+	static const char *const host[] = { "/", "/var/log", NULL };
+	struct stat state, st;
+
+	if (stat(LXLOGIN_STATE_DIR, &state) < 0)
+		return;
+	for (size_t i = 0; host[i]; i++)
+		if (stat(host[i], &st) == 0 && st.st_dev == state.st_dev) {
+			printf("warning: %s shares a filesystem with %s: layers have no quota, so a user who fills "
+			       "theirs fills %s too (give %s a filesystem of its own)\n",
+			       LXLOGIN_STATE_DIR, host[i], host[i], LXLOGIN_STATE_DIR);
+			return;
+		}
+}
+
+/*
  * doctor: what a crash or a reboot can leave behind that is lxlogin's, and
  * nothing else: mounts under the run dir in the host's mount namespace
  * (lxlogin mounts only in private ones), user cgroups with no process left
@@ -519,6 +541,7 @@ int admin_doctor(bool fix, const char *sshd_config)
 		printf("warning: AppArmor is on but LXC's %s profile is not loaded: containers run without an "
 		       "AppArmor profile (install apparmor and liblxc-common, then systemctl reload apparmor)\n",
 		       LXC_APPARMOR_PROFILE);
+	shared_disk_warning();
 	n_mounts = stray_mounts(mounts, ARRAY_SIZE(mounts));
 	for (size_t i = n_mounts; i-- > 0;) {
 		problems++;

@@ -142,6 +142,18 @@ expect_rc "doctor --fix" 0 "${DOCTOR[@]}" --fix
 run "${DOCTOR[@]}"
 expect_line "then doctor finds nothing" "doctor: 0 problems found, 0 fixed"
 [ "$RC" = 0 ] && pass "... exit 0" || fail "doctor exit $RC after fix"
+# SECURITY.md case 46: layers have no quota; doctor says when they share the host's / or /var/log
+shared=""
+for d in /var/log /; do [ "$(stat -c %d "$LXT_STATE_DIR")" = "$(stat -c %d "$d")" ] && shared=$d; done
+if [ -n "$shared" ]; then
+	expect_match "doctor warns that the layers share $shared's filesystem" \
+		"^warning: $LXT_STATE_DIR shares a filesystem with $shared: layers have no quota"
+else
+	expect_no_match "the layers have a filesystem of their own: no warning" "^warning: $LXT_STATE_DIR shares"
+fi
+run unshare -m sh -c "mount -t tmpfs lxt-state '$LXT_STATE_DIR' && exec $(printf '%q ' "${DOCTOR[@]}")"
+expect_no_match "on a filesystem of its own (a tmpfs, in a private mount namespace), no warning" "shares a filesystem"
+expect_line "... and doctor runs" "doctor: 0 problems found, 0 fixed"
 ! grep -q " $LXT_RUN_DIR/rootfs/lxt-ghost " /proc/self/mountinfo && [ ! -e "$GHOST_H/$LXT_CGROUP/lxt-ghost" ] &&
 	[ ! -e "$LXT_RUN_DIR/lock/lxt-ghost.lock" ] && pass "the planted mount, cgroup and lock are gone" || fail "planted things left"
 grep -q " /tmp/lxt-notours " /proc/self/mountinfo && [ -d "$GHOST_H/lxt-notours" ] && [ -e "$LXT_RUN_DIR/lock/lxt-b.lock" ] &&
