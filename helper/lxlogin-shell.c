@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "cgname.h"
@@ -31,10 +32,11 @@ struct payload {
 	bool login;	 /* argv[0] began with '-' */
 };
 
-/* Say why there is no session, and end it: never a host shell. */
+/* Say why there is no session, to the user and to syslog, and end it: never a host shell. */
 static int fail(const char *why, const char *detail)
 {
 	fprintf(stderr, "lxlogin: %s%s%s\n", why, detail[0] ? ": " : "", detail);
+	syslog(LOG_AUTHPRIV | LOG_WARNING, "uid %u: %s%s%s", (unsigned)getuid(), why, detail[0] ? ": " : "", detail);
 	return 1;
 }
 
@@ -169,6 +171,7 @@ int main(int argc, char **argv)
 	char lxcpath[512], user[POLICY_NAME_MAX + 1], runtime[512];
 	struct lxc_container *c = NULL;
 	struct passwd *pw = getpwuid(getuid());
+	const char *state;
 	size_t n_env = 0;
 	pid_t pid;
 	int status;
@@ -205,6 +208,13 @@ int main(int argc, char **argv)
 		c = lxc_container_new(user, lxcpath);
 		if (!c || !c->is_running(c))
 			return fail("your container is not running; no session", "");
+	}
+
+	/* A frozen container (lxc-freeze) would take the session in and hold it until thawed: say so instead */
+	state = c->state(c);
+	if (state && (strcmp(state, "FROZEN") == 0 || strcmp(state, "FREEZING") == 0)) {
+		lxc_container_put(c);
+		return fail("your container is frozen (paused by an admin); no session", "");
 	}
 
 	opts.attach_flags = LXC_ATTACH_DEFAULT;

@@ -65,6 +65,17 @@ syslog_setup() {
 	fi
 }
 
+# syslog_has WHAT TEXT: our syslog got a line with TEXT (SKIPPED where the machine has its own /dev/log)
+syslog_has() {
+	if [ -z "$SYSLOG_FILE" ]; then
+		printf 'SKIPPED: %s (the machine has its own /dev/log)\n' "$1"
+	elif grep -qF -- "$2" "$SYSLOG_FILE"; then
+		pass "$1"
+	else
+		fail "$1" "$(tail -5 "$SYSLOG_FILE")"
+	fi
+}
+
 sshd_cleanup() {
 	if [ -n "${SSHD_PID:-}" ]; then
 		kill "$SSHD_PID" 2>/dev/null
