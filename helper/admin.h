@@ -12,6 +12,9 @@ int admin_status(const char *name);
 int admin_reap(void);
 int admin_doctor(bool fix, const char *sshd_config);
 
+/* program.c */
+int program_run(const char *path, char *const argv[], const char *in, char *out, size_t size);
+
 /* sshdcheck.c */
 size_t sshd_check(const char *config, char *const *users, size_t n);
 

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "admin.h"
@@ -70,34 +69,12 @@ static int bridge_fix_mac(int nl, const char *name, int index)
 	return nl_talk(nl, &m, NULL);
 }
 
-/* Run nft -f - on rules; its stderr goes to ours. */
+/* Run nft -f - on rules; its messages go to our stderr. */
 static int nft_run(const char *rules)
 {
-	int pipefd[2], status;
-	pid_t pid;
+	char *const argv[] = { "nft", "-f", "-", NULL };
 
-	if (access(NFT, X_OK) < 0)
-		return -ENOENT;
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		char *argv[] = { "nft", "-f", "-", NULL };
-		char *envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
-		if (dup2(pipefd[0], STDIN_FILENO) < 0)
-			_exit(127);
-		execve(NFT, argv, envp);
-		_exit(127);
-	}
-	close(pipefd[0]);
-	(void)!write(pipefd[1], rules, strlen(rules));
-	close(pipefd[1]);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+	return program_run(NFT, argv, rules, NULL, 0);
 }
 
 /* nat = yes: masquerade what leaves the subnet for elsewhere, and forward IPv4; nat = no: no lxlogin table. */

@@ -15,13 +15,9 @@
  * ones for the groups its Match line names; the global ones are the admin's.
  * Only the loopback address is asked about: a Match Address elsewhere is not.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <fnmatch.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "admin.h"
@@ -32,41 +28,11 @@
 static int sshd_effective(const char *config, const char *user, char *out, size_t size)
 {
 	char spec[128];
-	int pipefd[2], status;
-	size_t len = 0;
-	ssize_t r;
-	pid_t pid;
+	char *const argv[] = { "sshd", "-T", "-f", (char *)config, user ? "-C" : NULL, spec, NULL };
 
-	out[0] = '\0';
 	if (user)
 		snprintf(spec, sizeof(spec), "user=%s,host=localhost,addr=127.0.0.1", user);
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return -errno;
-	}
-	if (pid == 0) {
-		char *argv[] = { "sshd", "-T", "-f", (char *)config, user ? "-C" : NULL, spec, NULL };
-		char *envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
-		if (dup2(pipefd[1], STDOUT_FILENO) < 0 || dup2(pipefd[1], STDERR_FILENO) < 0)
-			_exit(127);
-		execve(SSHD, argv, envp);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	while (len + 1 < size && ((r = read(pipefd[0], out + len, size - 1 - len)) > 0 || (r < 0 && errno == EINTR)))
-		len += r > 0 ? (size_t)r : 0;
-	out[len] = '\0';
-	if (len + 1 >= size) /* more than we read: sshd must not block on a full pipe */
-		kill(pid, SIGKILL);
-	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+	return program_run(SSHD, argv, NULL, out, size);
 }
 
 /* An AcceptEnv pattern (sshd's * and ?) that lets the client set a variable the dynamic loader obeys. */
