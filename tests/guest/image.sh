@@ -9,7 +9,7 @@
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 CACHE=${1:?usage: image.sh CACHE_DIR}
-MIRROR=$(bash "$SRC/helper/lxlogin-mkimage" mirror)
+MIRROR=$(bash "$SRC/ctl/lxlogin-mkimage" mirror)
 KEY=$(cat "$0" <(echo "$MIRROR") | sha256sum | cut -c1-16)
 OUT=$CACHE/$KEY
 if [ -f "$OUT/ready" ]; then echo "$OUT"; exit 0; fi
