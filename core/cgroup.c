@@ -1,7 +1,7 @@
 /*
- * cgroup.c - each user's cgroup in every hierarchy: limits by root, then
- * delegated. Made here under lxlogin's parent, or, on a systemd host with
- * pure cgroup v2, a scope systemd makes for us (cgsystemd.c). Paths: cgname.h.
+ * cgroup.c - each user's cgroup in every hierarchy as the kernel shows it: the
+ * layout, the paths (cgname.h), entering it, what it holds. Making it, with
+ * the limits, and removing it: cgdelegate.c.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -19,9 +19,6 @@
 #include "cleanup.h"
 #include "config.h"
 #include "core.h"
-
-#define UNLIMITED UINT64_MAX
-#define TREE_DEPTH_MAX 32
 
 static const char *const v1_known[] = { "cpu",	      "cpuacct", "cpuset", "memory",  "devices",
 					"freezer",    "blkio",	 "pids",   "net_cls", "net_prio",
@@ -116,6 +113,14 @@ int cgroup_layout_parse(const char *mountinfo, struct cgroup_layout *l)
 	return 0;
 }
 
+/* systemd runs as the init of this system (its own test, sd_booted). */
+static bool systemd_booted(void)
+{
+	struct stat st;
+
+	return lstat("/run/systemd/system", &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 /* Read the running system's layout and open each hierarchy's root, checked to be cgroupfs. */
 int cgroup_layout_open(struct cgroup_layout *l, struct core_err *e)
 {
@@ -144,12 +149,12 @@ int cgroup_layout_open(struct cgroup_layout *l, struct core_err *e)
 		}
 	}
 	/* systemd is the single writer of a unified tree it runs: ask it for the scope */
-	l->systemd = l->n == 1 && l->h[0].v2 && cgsystemd_running();
+	l->systemd = l->n == 1 && l->h[0].v2 && systemd_booted();
 	return 0;
 }
 
 /* The user's cgroup below each hierarchy's root, with an optional leaf ("" or NULL: none). */
-static int user_path(const struct cgroup_layout *l, const char *user, const char *leaf, char *buf, size_t size)
+int cgroup_user_path(const struct cgroup_layout *l, const char *user, const char *leaf, char *buf, size_t size)
 {
 	size_t n;
 
@@ -161,9 +166,14 @@ static int user_path(const struct cgroup_layout *l, const char *user, const char
 	return 0;
 }
 
-int cgroup_user_dir(const struct cgroup_layout *l, const char *user, char *buf, size_t size)
+/* LXC makes the container's cgroups below where its monitor starts: on v2 the "container" leaf. */
+int cgroup_payload_path(const struct cgroup_layout *l, const struct cgroup_hier *h, const char *user, char *buf,
+			size_t size)
 {
-	return user_path(l, user, NULL, buf, size);
+	char payload[POLICY_NAME_MAX + 32];
+
+	snprintf(payload, sizeof(payload), "%s%slxc.payload.%s", h->v2 ? CGNAME_CONTAINER : "", h->v2 ? "/" : "", user);
+	return cgroup_user_path(l, user, payload, buf, size);
 }
 
 void cgroup_layout_close(struct cgroup_layout *l)
@@ -176,7 +186,7 @@ void cgroup_layout_close(struct cgroup_layout *l)
 }
 
 /* Is word an item of list (items separated by ',', ' ' or newlines)? */
-static bool list_has(const char *list, const char *word)
+bool cgroup_word_in(const char *list, const char *word)
 {
 	size_t n = strlen(word);
 
@@ -186,34 +196,13 @@ static bool list_has(const char *list, const char *word)
 	return false;
 }
 
-static bool has_controller(const struct cgroup_hier *h, const char *c)
+bool cgroup_hier_has(const struct cgroup_hier *h, const char *c)
 {
-	return list_has(h->controllers, c);
-}
-
-int cgroup_limits_from_policy(const struct policy_values *v, uint64_t host_memory, struct cgroup_limits *ret)
-{
-	const struct policy_limit *lims[] = { &v->memory, &v->swap };
-	uint64_t *outs[] = { &ret->memory, &ret->swap };
-
-	for (size_t i = 0; i < 2; i++) {
-		if (lims[i]->kind == POLICY_LIMIT_UNLIMITED)
-			*outs[i] = UNLIMITED;
-		else if (lims[i]->kind == POLICY_LIMIT_PERCENT)
-			*outs[i] = host_memory / 100 * lims[i]->value + host_memory % 100 * lims[i]->value / 100;
-		else
-			*outs[i] = lims[i]->value;
-	}
-	ret->cpu_period_us = 100000;
-	ret->cpu_quota_us = v->cpus.kind == POLICY_LIMIT_UNLIMITED ? UNLIMITED : v->cpus.value * 100;
-	ret->cpu_weight = v->cpu_weight;
-	ret->pids = v->pids.kind == POLICY_LIMIT_UNLIMITED ? UNLIMITED : v->pids.value;
-	ret->io_weight = v->io_weight;
-	return 0;
+	return cgroup_word_in(h->controllers, c);
 }
 
 /* Write one control file as root; a file the kernel lacks is skipped when optional. */
-static int put(int dfd, const char *file, const char *value, bool optional, const char *user, struct core_err *e)
+int cgroup_put(int dfd, const char *file, const char *value, bool optional, const char *user, struct core_err *e)
 {
 	__do_close int fd = openat(dfd, file, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
 	size_t len = strlen(value);
@@ -222,272 +211,6 @@ static int put(int dfd, const char *file, const char *value, bool optional, cons
 		return 0;
 	if (fd < 0 || write(fd, value, len) != (ssize_t)len)
 		return core_fail(e, -errno, "cgroup of %s: %s = %s: %s", user, file, value, strerror(errno));
-	return 0;
-}
-
-static int put_u64(int dfd, const char *file, uint64_t v, const char *unlimited, bool optional, const char *user,
-		   struct core_err *e)
-{
-	char buf[32];
-
-	if (v == UNLIMITED)
-		snprintf(buf, sizeof(buf), "%s", unlimited);
-	else
-		snprintf(buf, sizeof(buf), "%" PRIu64, v);
-	return put(dfd, file, buf, optional, user, e);
-}
-
-/* Copy a v1 cpuset file from parent into a new child (an empty cpuset refuses tasks). */
-static int cpuset_inherit(int parent, int child, const char *file, const char *user, struct core_err *e)
-{
-	__do_close int fd = openat(parent, file, O_RDONLY | O_CLOEXEC);
-	char buf[4096];
-	ssize_t n;
-
-	if (fd < 0)
-		return core_fail(e, -errno, "cpuset %s: %s", file, strerror(errno));
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n < 0)
-		return core_fail(e, -errno, "cpuset %s: %s", file, strerror(errno));
-	buf[n] = '\0';
-	if (n > 0 && buf[n - 1] == '\n')
-		buf[n - 1] = '\0';
-	return put(child, file, buf[0] ? buf : "\n", false, user, e);
-}
-
-static int limits_v1(const struct cgroup_hier *h, int dfd, const struct cgroup_limits *lim, bool fresh,
-		     const char *user, struct core_err *e)
-{
-	static const char *const devices_allowed[] = {
-		"c 1:3 rwm",	/* null */
-		"c 1:5 rwm",	/* zero */
-		"c 1:7 rwm",	/* full */
-		"c 1:8 rwm",	/* random */
-		"c 1:9 rwm",	/* urandom */
-		"c 5:0 rwm",	/* tty */
-		"c 5:1 rwm",	/* console */
-		"c 5:2 rwm",	/* ptmx */
-		"c 136:* rwm",	/* pts */
-		"c 10:229 rwm", /* fuse */
-		NULL,
-	};
-	int r = 0;
-
-	if (has_controller(h, "memory")) {
-		uint64_t memsw =
-			lim->memory == UNLIMITED || lim->swap == UNLIMITED ? UNLIMITED : lim->memory + lim->swap;
-		/* memsw must stay >= the memory limit at every write: lift it, set memory, then set it */
-		r = put(dfd, "memory.memsw.limit_in_bytes", "-1", true, user, e);
-		if (!r)
-			r = put_u64(dfd, "memory.limit_in_bytes", lim->memory, "-1", false, user, e);
-		if (!r)
-			r = put_u64(dfd, "memory.memsw.limit_in_bytes", memsw, "-1", true, user, e);
-	}
-	if (!r && has_controller(h, "cpu")) {
-		uint64_t shares = (uint64_t)lim->cpu_weight * 1024 / 100;
-		r = put_u64(dfd, "cpu.cfs_period_us", lim->cpu_period_us, "", false, user, e);
-		if (!r)
-			r = put_u64(dfd, "cpu.cfs_quota_us", lim->cpu_quota_us, "-1", false, user, e);
-		if (!r)
-			r = put_u64(dfd, "cpu.shares", shares < 2 ? 2 : shares, "", false, user, e);
-	}
-	if (!r && has_controller(h, "pids"))
-		r = put_u64(dfd, "pids.max", lim->pids, "max", false, user, e);
-	if (!r && has_controller(h, "blkio")) {
-		uint64_t w = lim->io_weight / 10 < 10 ? 10 : lim->io_weight / 10;
-		r = put_u64(dfd, "blkio.weight", w, "", true, user, e);
-		if (!r)
-			r = put_u64(dfd, "blkio.bfq.weight", w, "", true, user, e);
-	}
-	/* Devices: deny all, allow the few a container needs. Only on a fresh or
-	 * empty cgroup: a deny-then-allow would briefly cut a running container off. */
-	if (!r && has_controller(h, "devices") && fresh) {
-		r = put(dfd, "devices.deny", "a", false, user, e);
-		for (size_t i = 0; !r && devices_allowed[i]; i++)
-			r = put(dfd, "devices.allow", devices_allowed[i], false, user, e);
-	}
-	return r;
-}
-
-static int limits_v2(int dfd, const struct cgroup_limits *lim, const char *user, struct core_err *e)
-{
-	char buf[64];
-	int r;
-
-	r = put_u64(dfd, "memory.max", lim->memory, "max", true, user, e);
-	if (!r)
-		r = put_u64(dfd, "memory.swap.max", lim->swap, "max", true, user, e);
-	if (!r) {
-		if (lim->cpu_quota_us == UNLIMITED)
-			snprintf(buf, sizeof(buf), "max %" PRIu64, lim->cpu_period_us);
-		else
-			snprintf(buf, sizeof(buf), "%" PRIu64 " %" PRIu64, lim->cpu_quota_us, lim->cpu_period_us);
-		r = put(dfd, "cpu.max", buf, true, user, e);
-	}
-	if (!r)
-		r = put_u64(dfd, "cpu.weight", lim->cpu_weight, "", true, user, e);
-	if (!r)
-		r = put_u64(dfd, "pids.max", lim->pids, "max", true, user, e);
-	if (!r) {
-		snprintf(buf, sizeof(buf), "default %" PRIu32, lim->io_weight);
-		r = put(dfd, "io.weight", buf, true, user, e);
-	}
-	return r;
-}
-
-/* v2: let lxlogin's children use every controller the parent offers that limits need. */
-static int v2_enable_controllers(int base, const char *user, struct core_err *e)
-{
-	static const char *const wanted[] = { "cpu", "memory", "pids", "io", NULL };
-	__do_close int fd = openat(base, "cgroup.controllers", O_RDONLY | O_CLOEXEC);
-	char have[512] = "", word[16];
-	ssize_t n;
-
-	if (fd < 0)
-		return 0;
-	n = read(fd, have, sizeof(have) - 1);
-	have[n > 0 ? n : 0] = '\0';
-	for (size_t i = 0; wanted[i]; i++) {
-		if (!list_has(have, wanted[i]))
-			continue;
-		snprintf(word, sizeof(word), "+%s", wanted[i]);
-		if (put(base, "cgroup.subtree_control", word, false, user, e) < 0)
-			return -EIO;
-	}
-	return 0;
-}
-
-/*
- * The files a delegation hands over; limit files are never among them (nor
- * release_agent). On v2 the user's cgroup gives only membership (attach
- * moves a session's process into the container through it); its container
- * child gets what LXC needs to build the container's cgroups below it.
- */
-static const char *const delegated_v1[] = { "cgroup.procs", "tasks", NULL };
-static const char *const delegated_v2[] = { "cgroup.procs", "cgroup.threads", NULL };
-static const char *const delegated_v2_container[] = { "cgroup.procs",	  "cgroup.threads", "cgroup.subtree_control",
-						      "memory.oom.group", "memory.reclaim", NULL };
-
-static int delegate(int dfd, uid_t uid, gid_t gid, const char *const *files, const char *shown, struct core_err *e)
-{
-	if (fchown(dfd, uid, gid) < 0)
-		return core_fail(e, -errno, "%s: chown: %s", shown, strerror(errno));
-	for (const char *const *f = files; *f; f++)
-		if (fchownat(dfd, *f, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != ENOENT)
-			return core_fail(e, -errno, "%s/%s: chown: %s", shown, *f, strerror(errno));
-	return 0;
-}
-
-/* v2: the sessions leaf (root's: only root places sessions) and the container child (the user's). */
-static int v2_leaves(int dfd, uid_t uid, gid_t gid, const char *shown, struct core_err *e)
-{
-	__do_close int container = -EBADF;
-
-	if (mkdirat(dfd, CGNAME_SESSIONS, 0755) < 0 && errno != EEXIST)
-		return core_fail(e, -errno, "%s/%s: mkdir: %s", shown, CGNAME_SESSIONS, strerror(errno));
-	if (mkdirat(dfd, CGNAME_CONTAINER, 0755) < 0 && errno != EEXIST)
-		return core_fail(e, -errno, "%s/%s: mkdir: %s", shown, CGNAME_CONTAINER, strerror(errno));
-	container = openat(dfd, CGNAME_CONTAINER, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (container < 0)
-		return core_fail(e, -errno, "%s/%s: %s", shown, CGNAME_CONTAINER, strerror(errno));
-	return delegate(container, uid, gid, delegated_v2_container, shown, e);
-}
-
-/*
- * systemd: the scope with the limits as its properties, started with the
- * calling process in it, which then steps down into the sessions leaf (it
- * is a helper under the user's lock, and leaves soon); the scope's own
- * cgroup is then delegated as the raw one is.
- */
-static int setup_systemd(const struct cgroup_layout *l, const char *user, uid_t uid, gid_t gid,
-			 const struct cgroup_limits *lim, bool running, struct core_err *e)
-{
-	const struct cgroup_hier *h = &l->h[0];
-	__do_close int dfd = -EBADF;
-	char path[512], shown[800];
-	int r;
-
-	r = cgsystemd_scope_ensure(user, running, getpid(), lim, e);
-	if (r < 0)
-		return r;
-	if (user_path(l, user, NULL, path, sizeof(path)) < 0)
-		return core_fail(e, -ENAMETOOLONG, "cgroup of %s: name too long", user);
-	snprintf(shown, sizeof(shown), "%s/%s", h->mnt, path);
-	dfd = openat(h->fd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dfd < 0)
-		return core_fail(e, -errno, "%s: %s", shown, strerror(errno));
-	r = delegate(dfd, uid, gid, delegated_v2, shown, e);
-	if (r == 0)
-		r = v2_leaves(dfd, uid, gid, shown, e);
-	if (r == 0 && !running)
-		r = cgroup_user_enter(l, user, CGROUP_SESSIONS, getpid(), e);
-	return r;
-}
-
-/*
- * In every hierarchy: <mnt>/<LXLOGIN_CGROUP_NAME>/<user>, made by root; the
- * policy's limits written by root while no user pid can be inside (the
- * directory is still root's on first creation, and limits are rewritten on
- * every start, so a delegated cgroup is never without limits); then the
- * directory and only the delegation files are chowned to the user.
- */
-int cgroup_user_setup(const struct cgroup_layout *l, const char *user, uid_t uid, gid_t gid,
-		      const struct cgroup_limits *lim, struct core_err *e)
-{
-	int busy = cgroup_user_populated(l, user);
-
-	if (busy < 0)
-		return core_fail(e, busy, "cgroup of %s: %s", user, strerror(-busy));
-	/* A leftover without processes (a crash, a reboot of lxlogin's state) is
-	 * removed and made anew: nothing of a half-made cgroup is reused. */
-	if (busy == 0 && cgroup_user_remove(l, user, e) < 0)
-		return -EBUSY;
-	if (l->systemd)
-		return setup_systemd(l, user, uid, gid, lim, busy > 0, e);
-	for (size_t i = 0; i < l->n; i++) {
-		const struct cgroup_hier *h = &l->h[i];
-		__do_close int base = -EBADF, dfd = -EBADF;
-		char shown[512];
-		struct stat st;
-		bool fresh;
-		int r;
-
-		snprintf(shown, sizeof(shown), "%s/%s", h->mnt, LXLOGIN_CGROUP_NAME);
-		base = dir_ensure(h->fd, LXLOGIN_CGROUP_NAME, 0755, 0, 0, shown, e);
-		if (base < 0)
-			return base;
-		base = openat(h->fd, LXLOGIN_CGROUP_NAME, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (base < 0)
-			return core_fail(e, -errno, "%s: %s", shown, strerror(errno));
-		if (has_controller(h, "cpuset") && (cpuset_inherit(h->fd, base, "cpuset.cpus", user, e) < 0 ||
-						    cpuset_inherit(h->fd, base, "cpuset.mems", user, e) < 0))
-			return -EIO;
-		if (h->v2 && v2_enable_controllers(base, user, e) < 0)
-			return -EIO;
-
-		snprintf(shown, sizeof(shown), "%s/%s/%s", h->mnt, LXLOGIN_CGROUP_NAME, user);
-		fresh = mkdirat(base, user, 0755) == 0;
-		if (!fresh && errno != EEXIST)
-			return core_fail(e, -errno, "%s: mkdir: %s", shown, strerror(errno));
-		dfd = openat(base, user, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (dfd < 0 || fstat(dfd, &st) < 0)
-			return core_fail(e, -errno, "%s: %s", shown, strerror(errno));
-		if (st.st_uid != 0 && st.st_uid != uid)
-			return core_fail(e, -EPERM, "%s: owned by uid %u (refused)", shown, (unsigned)st.st_uid);
-		if (has_controller(h, "cpuset")) {
-			r = put(dfd, "cgroup.clone_children", "1", false, user, e);
-			if (r < 0 || cpuset_inherit(base, dfd, "cpuset.cpus", user, e) < 0 ||
-			    cpuset_inherit(base, dfd, "cpuset.mems", user, e) < 0)
-				return -EIO;
-		}
-		r = h->v2 ? limits_v2(dfd, lim, user, e) : limits_v1(h, dfd, lim, fresh, user, e);
-		if (r == 0)
-			r = delegate(dfd, uid, gid, h->v2 ? delegated_v2 : delegated_v1, shown, e);
-		if (r == 0 && h->v2)
-			r = v2_leaves(dfd, uid, gid, shown, e);
-		if (r < 0)
-			return r;
-	}
 	return 0;
 }
 
@@ -500,16 +223,16 @@ int cgroup_user_enter(const struct cgroup_layout *l, const char *user, enum cgro
 	snprintf(value, sizeof(value), "%d", (int)pid);
 	for (size_t i = 0; i < l->n; i++) {
 		__do_close int dfd = -EBADF;
-		if (user_path(l, user,
-			      !l->h[i].v2		? NULL
-			      : leaf == CGROUP_SESSIONS ? CGNAME_SESSIONS
-							: CGNAME_CONTAINER,
-			      path, sizeof(path)) < 0)
+		if (cgroup_user_path(l, user,
+				     !l->h[i].v2	       ? NULL
+				     : leaf == CGROUP_SESSIONS ? CGNAME_SESSIONS
+							       : CGNAME_CONTAINER,
+				     path, sizeof(path)) < 0)
 			return core_fail(e, -ENAMETOOLONG, "cgroup of %s: name too long", user);
 		dfd = openat(l->h[i].fd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (dfd < 0)
 			return core_fail(e, -errno, "%s/%s: %s", l->h[i].mnt, path, strerror(errno));
-		if (put(dfd, "cgroup.procs", value, false, user, e) < 0)
+		if (cgroup_put(dfd, "cgroup.procs", value, false, user, e) < 0)
 			return -EIO;
 	}
 	return 0;
@@ -564,7 +287,7 @@ int cgroup_user_populated(const struct cgroup_layout *l, const char *user)
 {
 	char path[512];
 
-	if (user_path(l, user, NULL, path, sizeof(path)) < 0)
+	if (cgroup_user_path(l, user, NULL, path, sizeof(path)) < 0)
 		return -ENAMETOOLONG;
 	for (size_t i = 0; i < l->n; i++) {
 		__do_close int dfd = openat(l->h[i].fd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -573,93 +296,15 @@ int cgroup_user_populated(const struct cgroup_layout *l, const char *user)
 			continue;
 		if (dfd < 0)
 			return -errno;
-		r = populated(dfd, TREE_DEPTH_MAX, (void *)&l->h[i].v2);
+		r = populated(dfd, CGROUP_DEPTH_MAX, (void *)&l->h[i].v2);
 		if (r != 0)
 			return r;
 	}
 	return 0;
 }
 
-/* rmdir a cgroup tree bottom-up (cgroupfs holds no files and no links). */
-static int rmdir_tree(int parent, const char *name, unsigned depth)
-{
-	__do_close int fd = -EBADF;
-	struct dirent *de;
-	DIR *d;
-	int r = 0;
-
-	/* v1 says EBUSY both for children and for tasks: try the children first */
-	if (unlinkat(parent, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
-		return 0;
-	if (errno != ENOTEMPTY && errno != EEXIST && errno != EBUSY)
-		return -errno;
-	if (depth == 0)
-		return -ELOOP;
-	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d)
-		return -errno;
-	fd = -EBADF;
-	while (r == 0 && (de = readdir(d)))
-		if (de->d_type == DT_DIR && strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			r = rmdir_tree(dirfd(d), de->d_name, depth - 1);
-	closedir(d);
-	if (r == 0 && unlinkat(parent, name, AT_REMOVEDIR) < 0)
-		r = -errno;
-	return r;
-}
-
-/* systemd: remove what lxlogin made below the scope, then stop the scope; systemd removes its cgroup. */
-static int remove_systemd(const struct cgroup_layout *l, const char *user, struct core_err *e)
-{
-	__do_close int dfd = -EBADF;
-	char path[512];
-	struct dirent *de;
-	DIR *d;
-	int r = 0;
-
-	if (user_path(l, user, NULL, path, sizeof(path)) < 0)
-		return core_fail(e, -ENAMETOOLONG, "cgroup of %s: name too long", user);
-	dfd = openat(l->h[0].fd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dfd < 0 && errno == ENOENT)
-		return 0;
-	d = dfd >= 0 ? fdopendir(dfd) : NULL;
-	if (!d)
-		return core_fail(e, -errno, "%s/%s: %s", l->h[0].mnt, path, strerror(errno));
-	dfd = -EBADF;
-	while (r == 0 && (de = readdir(d)))
-		if (de->d_type == DT_DIR && de->d_name[0] != '.')
-			r = rmdir_tree(dirfd(d), de->d_name, TREE_DEPTH_MAX);
-	closedir(d);
-	if (r < 0)
-		return core_fail(e, r, "%s/%s: cannot remove: %s", l->h[0].mnt, path, strerror(-r));
-	return cgsystemd_scope_stop(user, e);
-}
-
-/* Remove the user's cgroup tree everywhere; -EBUSY while a process is inside. */
-int cgroup_user_remove(const struct cgroup_layout *l, const char *user, struct core_err *e)
-{
-	if (l->systemd)
-		return remove_systemd(l, user, e);
-	for (size_t i = 0; i < l->n; i++) {
-		__do_close int base =
-			openat(l->h[i].fd, LXLOGIN_CGROUP_NAME, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		int r;
-
-		if (base < 0 && errno == ENOENT)
-			continue;
-		if (base < 0)
-			return core_fail(e, -errno, "%s/%s: %s", l->h[i].mnt, LXLOGIN_CGROUP_NAME, strerror(errno));
-		r = rmdir_tree(base, user, TREE_DEPTH_MAX);
-		if (r < 0)
-			return core_fail(e, r, "%s/%s/%s: cannot remove: %s", l->h[i].mnt, LXLOGIN_CGROUP_NAME, user,
-					 strerror(-r));
-	}
-	return 0;
-}
-
 /* The hierarchy that lists a user's processes: v2, else v1 pids, else name=systemd, else the first. */
-static const struct cgroup_hier *procs_hier(const struct cgroup_layout *l)
+const struct cgroup_hier *cgroup_procs_hier(const struct cgroup_layout *l)
 {
 	static const char *const prefer[] = { "pids", "name=systemd" };
 
@@ -668,7 +313,7 @@ static const struct cgroup_hier *procs_hier(const struct cgroup_layout *l)
 			return &l->h[i];
 	for (size_t p = 0; p < ARRAY_SIZE(prefer); p++)
 		for (size_t i = 0; i < l->n; i++)
-			if (!l->h[i].v2 && has_controller(&l->h[i], prefer[p]))
+			if (!l->h[i].v2 && cgroup_hier_has(&l->h[i], prefer[p]))
 				return &l->h[i];
 	return l->n ? &l->h[0] : NULL;
 }
@@ -700,7 +345,7 @@ static int procs_read(int dfd, unsigned depth, void *ids_)
  */
 int cgroup_user_pids(const struct cgroup_layout *l, const char *user, bool container, struct cgroup_pids *ret)
 {
-	const struct cgroup_hier *h = procs_hier(l);
+	const struct cgroup_hier *h = cgroup_procs_hier(l);
 	char path[512];
 	__do_close int dfd = -EBADF;
 	int r;
@@ -708,20 +353,14 @@ int cgroup_user_pids(const struct cgroup_layout *l, const char *user, bool conta
 	ret->n = 0;
 	if (!h)
 		return 0;
-	if (container) {
-		char payload[POLICY_NAME_MAX + 32];
-		snprintf(payload, sizeof(payload), "%s%slxc.payload.%s", h->v2 ? CGNAME_CONTAINER : "",
-			 h->v2 ? "/" : "", user);
-		r = user_path(l, user, payload, path, sizeof(path));
-	} else {
-		r = user_path(l, user, NULL, path, sizeof(path));
-	}
+	r = container ? cgroup_payload_path(l, h, user, path, sizeof(path))
+		      : cgroup_user_path(l, user, NULL, path, sizeof(path));
 	if (r < 0)
 		return r;
 	dfd = openat(h->fd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	r = procs_read(dfd, container ? TREE_DEPTH_MAX : 0, ret);
+	r = procs_read(dfd, container ? CGROUP_DEPTH_MAX : 0, ret);
 	if (r == 0 && !container) {
 		__do_close int sessions = openat(dfd, CGNAME_SESSIONS, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sessions >= 0)
@@ -730,14 +369,14 @@ int cgroup_user_pids(const struct cgroup_layout *l, const char *user, bool conta
 	return r;
 }
 
-/* One number from a control file of the user's cgroup ("max" is UNLIMITED); UINT64_MAX - 1 if unknown. */
+/* One number from a control file of the user's cgroup ("max" is CGROUP_UNLIMITED); UINT64_MAX - 1 if unknown. */
 static uint64_t read_u64(const struct cgroup_layout *l, const struct cgroup_hier *h, const char *user, const char *file)
 {
 	char path[512], buf[64] = "";
 	__do_close int fd = -EBADF;
 	ssize_t n;
 
-	if (user_path(l, user, file, path, sizeof(path)) < 0)
+	if (cgroup_user_path(l, user, file, path, sizeof(path)) < 0)
 		return CGROUP_UNKNOWN;
 	fd = openat(h->fd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
@@ -745,7 +384,7 @@ static uint64_t read_u64(const struct cgroup_layout *l, const struct cgroup_hier
 		return CGROUP_UNKNOWN;
 	buf[n] = '\0';
 	if (strncmp(buf, "max", 3) == 0)
-		return UNLIMITED;
+		return CGROUP_UNLIMITED;
 	return strtoull(buf, NULL, 10);
 }
 
@@ -755,7 +394,7 @@ void cgroup_user_usage(const struct cgroup_layout *l, const char *user, struct c
 	*ret = (struct cgroup_usage){ CGROUP_UNKNOWN, CGROUP_UNKNOWN, CGROUP_UNKNOWN, CGROUP_UNKNOWN };
 	for (size_t i = 0; i < l->n; i++) {
 		const struct cgroup_hier *h = &l->h[i];
-		bool mem = h->v2 || has_controller(h, "memory"), pids = h->v2 || has_controller(h, "pids");
+		bool mem = h->v2 || cgroup_hier_has(h, "memory"), pids = h->v2 || cgroup_hier_has(h, "pids");
 		uint64_t v;
 
 		/* a hybrid host's empty cgroup2 has neither file: keep what v1 said */
@@ -764,7 +403,7 @@ void cgroup_user_usage(const struct cgroup_layout *l, const char *user, struct c
 			ret->memory = v;
 			ret->memory_max = read_u64(l, h, user, h->v2 ? "memory.max" : "memory.limit_in_bytes");
 			if (!h->v2 && ret->memory_max >= (UINT64_C(1) << 62)) /* v1's "unlimited" */
-				ret->memory_max = UNLIMITED;
+				ret->memory_max = CGROUP_UNLIMITED;
 		}
 		if (pids && (v = read_u64(l, h, user, "pids.current")) != CGROUP_UNKNOWN) {
 			ret->pids = v;

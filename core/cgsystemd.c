@@ -22,13 +22,6 @@
 #define JOB_TIMEOUT_US (60ULL * 1000 * 1000)
 
 /* systemd is the init of this system (sd_booted()'s test). */
-bool cgsystemd_running(void)
-{
-	struct stat st;
-
-	return lstat("/run/systemd/system", &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 static void bus_closep(sd_bus **b)
 {
 	sd_bus_flush_close_unref(*b);

@@ -65,18 +65,32 @@ struct cgroup_limits {
 	uint32_t io_weight;
 };
 
+#define CGROUP_UNLIMITED UINT64_MAX
+#define CGROUP_DEPTH_MAX 32 /* deepest cgroup tree walked below a user's cgroup */
+
+/* cgroup.c: the user's cgroup as the kernel shows it */
 int cgroup_layout_parse(const char *mountinfo, struct cgroup_layout *l);
 int cgroup_layout_open(struct cgroup_layout *l, struct core_err *e);
 void cgroup_layout_close(struct cgroup_layout *l);
-int cgroup_limits_from_policy(const struct policy_values *v, uint64_t host_memory, struct cgroup_limits *ret);
-int cgroup_user_setup(const struct cgroup_layout *l, const char *user, uid_t uid, gid_t gid,
-		      const struct cgroup_limits *lim, struct core_err *e);
-int cgroup_user_dir(const struct cgroup_layout *l, const char *user, char *buf, size_t size);
+bool cgroup_word_in(const char *list, const char *word);
+bool cgroup_hier_has(const struct cgroup_hier *h, const char *controller);
+int cgroup_put(int dfd, const char *file, const char *value, bool optional, const char *user, struct core_err *e);
+/* the user's cgroup below a hierarchy's root (no leading '/'), with an optional leaf below it */
+int cgroup_user_path(const struct cgroup_layout *l, const char *user, const char *leaf, char *buf, size_t size);
+/* the container's payload cgroup (LXC's lxc.payload.USER) below a hierarchy's root */
+int cgroup_payload_path(const struct cgroup_layout *l, const struct cgroup_hier *h, const char *user, char *buf,
+			size_t size);
+const struct cgroup_hier *cgroup_procs_hier(const struct cgroup_layout *l);
 /* where a process enters: sessions, or the container (v2 leaves; v1 has the user's cgroup only) */
 enum cgroup_leaf { CGROUP_SESSIONS, CGROUP_CONTAINER };
 int cgroup_user_enter(const struct cgroup_layout *l, const char *user, enum cgroup_leaf leaf, pid_t pid,
 		      struct core_err *e);
 int cgroup_user_populated(const struct cgroup_layout *l, const char *user);
+
+/* cgdelegate.c: making it (root), and removing it */
+int cgroup_limits_from_policy(const struct policy_values *v, uint64_t host_memory, struct cgroup_limits *ret);
+int cgroup_user_setup(const struct cgroup_layout *l, const char *user, uid_t uid, gid_t gid,
+		      const struct cgroup_limits *lim, struct core_err *e);
 int cgroup_user_remove(const struct cgroup_layout *l, const char *user, struct core_err *e);
 struct cgroup_pids {
 	pid_t pid[4096];
@@ -90,7 +104,6 @@ struct cgroup_usage {
 void cgroup_user_usage(const struct cgroup_layout *l, const char *user, struct cgroup_usage *ret);
 
 /* cgsystemd.c: the user's cgroup as a transient scope of systemd */
-bool cgsystemd_running(void);
 int cgsystemd_scope_ensure(const char *user, bool running, pid_t pid, const struct cgroup_limits *lim,
 			   struct core_err *e);
 int cgsystemd_scope_stop(const char *user, struct core_err *e);

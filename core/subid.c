@@ -21,16 +21,6 @@
 #define SUBID_FILE_MAX (4 << 20)
 #define USERMOD "/usr/sbin/usermod"
 
-int core_fail(struct core_err *e, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	va_end(ap);
-	return r < 0 ? r : -EINVAL;
-}
-
 static bool overlaps(struct idrange a, struct idrange b)
 {
 	uint64_t a_end = (uint64_t)a.start + a.count, b_end = (uint64_t)b.start + b.count;

@@ -373,7 +373,7 @@ int admin_status(const char *name)
 		printf("network:    none (loopback only)\n");
 	}
 	for (size_t i = 0; i < layout.n; i++) {
-		if (cgroup_user_dir(&layout, name, a, sizeof(a)) < 0)
+		if (cgroup_user_path(&layout, name, NULL, a, sizeof(a)) < 0)
 			continue;
 		printf("cgroup:     %s/%s%s%s\n", layout.h[i].mnt, a,
 		       faccessat(layout.h[i].fd, a, F_OK, 0) == 0 ? "" : " (absent)",
