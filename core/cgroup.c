@@ -318,13 +318,19 @@ const struct cgroup_hier *cgroup_procs_hier(const struct cgroup_layout *l)
 	return l->n ? &l->h[0] : NULL;
 }
 
-/* Append the pids of dfd/cgroup.procs (and, depth allowing, of its children) to ids. */
-static int procs_read(int dfd, unsigned depth, void *ids_)
+struct procs_walk {
+	int (*fn)(pid_t pid, void *arg);
+	void *arg;
+};
+
+/* fn on each pid of dfd/cgroup.procs, then (depth allowing) of its children, until fn returns nonzero. */
+static int procs_walk(int dfd, unsigned depth, void *walk)
 {
-	struct cgroup_pids *ids = ids_;
+	const struct procs_walk *w = walk;
 	__do_fclose FILE *f = NULL;
 	__do_close int fd = openat(dfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
 	long pid;
+	int r;
 
 	if (fd < 0)
 		return -errno;
@@ -333,40 +339,96 @@ static int procs_read(int dfd, unsigned depth, void *ids_)
 		return -errno;
 	fd = -EBADF;
 	while (fscanf(f, "%ld", &pid) == 1)
-		if (ids->n < ARRAY_SIZE(ids->pid))
-			ids->pid[ids->n++] = (pid_t)pid;
-	return depth ? children_each(dfd, depth, procs_read, ids) : 0;
+		if ((r = w->fn((pid_t)pid, w->arg)) != 0)
+			return r;
+	return depth ? children_each(dfd, depth, procs_walk, walk) : 0;
+}
+
+/* fn(pid, arg) on each process of the container's payload cgroup tree until it returns nonzero (returned). */
+int cgroup_payload_each(const struct cgroup_layout *l, const char *user, int (*fn)(pid_t pid, void *arg), void *arg)
+{
+	const struct cgroup_hier *h = cgroup_procs_hier(l);
+	struct procs_walk w = { fn, arg };
+	__do_close int dfd = -EBADF;
+	char path[512];
+
+	if (!h)
+		return 0;
+	if (cgroup_payload_path(l, h, user, path, sizeof(path)) < 0)
+		return -ENAMETOOLONG;
+	dfd = openat(h->fd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	return procs_walk(dfd, CGROUP_DEPTH_MAX, &w);
+}
+
+static int pids_add(pid_t pid, void *ids_)
+{
+	struct cgroup_pids *ids = ids_;
+
+	if (ids->n < ARRAY_SIZE(ids->pid))
+		ids->pid[ids->n++] = pid;
+	return 0;
 }
 
 /*
- * The user's processes: the sessions (sshd's session processes, lxlogin-shell,
- * attach: in the user's cgroup itself, or its "sessions" leaf) or the
- * container's (its lxc.payload cgroup tree). Nothing if the cgroup is gone.
+ * The user's processes: the sessions (sshd's session processes, lxlogin-shell:
+ * in the user's cgroup itself, or its "sessions" leaf) or the container's
+ * (its lxc.payload cgroup tree). Nothing if the cgroup is gone.
  */
 int cgroup_user_pids(const struct cgroup_layout *l, const char *user, bool container, struct cgroup_pids *ret)
 {
 	const struct cgroup_hier *h = cgroup_procs_hier(l);
+	struct procs_walk w = { pids_add, ret };
+	__do_close int dfd = -EBADF, sessions = -EBADF;
 	char path[512];
-	__do_close int dfd = -EBADF;
 	int r;
 
 	ret->n = 0;
-	if (!h)
-		return 0;
-	r = container ? cgroup_payload_path(l, h, user, path, sizeof(path))
-		      : cgroup_user_path(l, user, NULL, path, sizeof(path));
-	if (r < 0)
-		return r;
+	if (container)
+		return cgroup_payload_each(l, user, pids_add, ret);
+	if (!h || cgroup_user_path(l, user, NULL, path, sizeof(path)) < 0)
+		return h ? -ENAMETOOLONG : 0;
 	dfd = openat(h->fd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	r = procs_read(dfd, container ? CGROUP_DEPTH_MAX : 0, ret);
-	if (r == 0 && !container) {
-		__do_close int sessions = openat(dfd, CGNAME_SESSIONS, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (sessions >= 0)
-			r = procs_read(sessions, 0, ret);
-	}
+	r = procs_walk(dfd, 0, &w);
+	sessions = r < 0 ? -EBADF : openat(dfd, CGNAME_SESSIONS, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sessions >= 0)
+		r = procs_walk(sessions, 0, &w);
 	return r;
+}
+
+/*
+ * The user's sessions: the processes the helper placed in their sessions
+ * cgroup (sshd's or login's session process for each login; lxlogin-shell
+ * itself after su -l), which are those there whose parent is not. One SSH
+ * connection is one session, whatever it runs (a ControlMaster with no shell
+ * too). *ret_procs: every process there. The one definition list, status
+ * and reap use.
+ */
+int cgroup_user_sessions(const struct cgroup_layout *l, const char *user, size_t *ret_sessions, size_t *ret_procs)
+{
+	__do_free struct cgroup_pids *pids = malloc(sizeof(*pids));
+	int r = pids ? cgroup_user_pids(l, user, false, pids) : -ENOMEM;
+
+	*ret_sessions = *ret_procs = 0;
+	if (r < 0)
+		return r;
+	*ret_procs = pids->n;
+	for (size_t i = 0; i < pids->n; i++) {
+		char field[32];
+		pid_t parent;
+		bool inside = false;
+
+		if (proc_status_field(pids->pid[i], "PPid:", field, sizeof(field)) < 0)
+			continue; /* gone meanwhile */
+		parent = (pid_t)strtol(field, NULL, 10);
+		for (size_t j = 0; j < pids->n && !inside; j++)
+			inside = pids->pid[j] == parent;
+		*ret_sessions += !inside;
+	}
+	return 0;
 }
 
 /* One number from a control file of the user's cgroup ("max" is CGROUP_UNLIMITED); UINT64_MAX - 1 if unknown. */

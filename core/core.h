@@ -5,8 +5,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <termios.h>
 
 #include "policy.h"
 
@@ -97,6 +100,8 @@ struct cgroup_pids {
 	size_t n;
 };
 int cgroup_user_pids(const struct cgroup_layout *l, const char *user, bool container, struct cgroup_pids *ret);
+int cgroup_user_sessions(const struct cgroup_layout *l, const char *user, size_t *ret_sessions, size_t *ret_procs);
+int cgroup_payload_each(const struct cgroup_layout *l, const char *user, int (*fn)(pid_t pid, void *arg), void *arg);
 #define CGROUP_UNKNOWN (UINT64_MAX - 1)
 struct cgroup_usage {
 	uint64_t memory, memory_max, pids, pids_max; /* UINT64_MAX: unlimited; CGROUP_UNKNOWN */
@@ -108,8 +113,50 @@ int cgsystemd_scope_ensure(const char *user, bool running, pid_t pid, const stru
 			   struct core_err *e);
 int cgsystemd_scope_stop(const char *user, struct core_err *e);
 
+/* running.c: the running container from the kernel: its init found in the user's cgroup, checked by pidfd */
+struct ct_init {
+	pid_t pid; /* in our pid namespace */
+	int pidfd;
+};
+int proc_status_field(pid_t pid, const char *key, char *out, size_t size);
+int ct_init_check(const struct cgroup_layout *l, const char *user, uid_t owner, pid_t pid, int pidfd);
+int ct_init_find(const struct cgroup_layout *l, const char *user, uid_t owner, struct ct_init *ret);
+void ct_init_close(struct ct_init *c);
+pid_t ct_monitor(const struct ct_init *c);
+int ct_frozen(const struct cgroup_layout *l, const char *user);
+int ct_halt(const struct ct_init *c, unsigned timeout_s, struct core_err *e);
+
+/* attach.c: a session inside the running container, by pidfd and cgroup (no liblxc); relay.c: P's side */
+struct attach_req {
+	const char *user; /* whose container: their cgroup names */
+	uid_t owner;	  /* the host uid that made it: the caller's own */
+	uid_t uid;	  /* the ids inside: the user's own (mapped through), or 0 for root */
+	gid_t gid;
+	char *const *argv;     /* a command (PATH from env), or NULL for the shell of uid in the container's passwd */
+	const char *shell_cmd; /* without argv: -c CMD, or NULL for an interactive shell */
+	bool login;	       /* the shell's argv[0] starts with '-' */
+	char *const *env;      /* the environment; HOME, USER, LOGNAME, SHELL, container=lxc are added */
+	bool terminal;	       /* a new pty inside, relayed by the caller */
+};
+struct attach_proc {
+	pid_t pid;		      /* C1, the caller's child; its exit status is the session's */
+	int pidfd;		      /* of C1 */
+	int session;		      /* pidfd of the process inside, for signals */
+	int master;		      /* terminal: the pty master of the session, else -EBADF */
+	bool terminal;		      /* as asked */
+	int outer_fd;		      /* the caller's terminal among fds 0-2, or -1 */
+	struct termios outer_termios; /* its settings before the relay made it raw */
+	struct winsize outer_size;
+};
+int attach_spawn(const struct cgroup_layout *l, const struct attach_req *r, struct attach_proc *ret,
+		 struct core_err *e);
+int attach_wait(struct attach_proc *p);
+void relay_signals(sigset_t *set);
+int attach_relay(struct attach_proc *p);
+
 /* paths.c: the fixed places, reached by fd from root-owned roots */
 bool path_is_plain(const char *path);
+bool home_is_valid(const char *home);
 int state_dir_open(const char *sub, mode_t mode, struct core_err *e);
 int run_dir_open(const char *sub, mode_t mode, struct core_err *e);
 int dir_ensure(int parent, const char *name, mode_t mode, uid_t uid, gid_t gid, const char *shown, struct core_err *e);
@@ -122,6 +169,12 @@ int tree_read(int root, const char *path, char **ret, gid_t *ret_gid);
 
 /* layer.c: the user's writable layer, made once with their identity inside */
 int layer_ensure(const struct core_user *u, int image_dir, int image_root, struct core_err *e);
+struct layer_account { /* the account a layer was made for */
+	uid_t uid;
+	gid_t gid;
+	struct idrange uids, gids;
+};
+int layer_account_read(const char *name, struct layer_account *ret);
 
 /* rootfs.c: the idmapped overlay, mounted in a private mount namespace */
 int rootfs_mount(const struct core_user *u, struct core_err *e);
@@ -147,11 +200,15 @@ bool lxcconf_lxcfs_available(void);
 #define LXC_APPARMOR_PROFILE "lxc-container-default-cgns"
 bool lxcconf_apparmor_missing(void);
 int lxcconf_render(const struct lxcconf_in *in, char **ret_text);
-extern const char lxcconf_seccomp[];
+
+/* seccomp.c: the container's seccomp policy, for LXC (the init) and for attach (every session) */
+int seccomp_profile_text(char *buf, size_t size);
+int seccomp_load_container(void);
 
 /* lifecycle.c */
 enum core_state { CORE_STOPPED, CORE_RUNNING };
 int core_user_load(const char *name, struct core_user *ret, struct core_err *e);
+int core_user_load_admin(const char *name, struct core_user *ret, struct core_err *e);
 void core_user_free(struct core_user *u);
 int core_start(const struct core_user *u, struct core_err *e);
 int core_stop(const struct core_user *u, struct core_err *e);
@@ -161,6 +218,10 @@ void core_mark_active(const char *name);
 int core_lock_try(const char *name);
 int64_t core_idle_seconds(const char *name);
 int core_last_error(const char *name, char *buf, size_t size);
+
+/* asuser.c: what a child does after it dropped to the user for good */
+int asuser_start(const struct core_user *u, const struct cgroup_layout *l, bool *ret_systemd, struct core_err *e);
+void asuser_boot_wait(const struct core_user *u, const struct cgroup_layout *l);
 int core_exec(const struct core_user *u, bool as_root, char *const argv[], int *ret_status, struct core_err *e);
 int core_runtime_remove(const struct core_user *u, struct core_err *e);
 int core_reset(const struct core_user *u, bool delete, char *archived, size_t size, struct core_err *e);
@@ -181,7 +242,7 @@ int net_lease_remove(const char *user, struct core_err *e);
 int net_lease_find(const char *user, struct net_lease *ret, struct core_err *e);
 bool net_attached(const struct net_lease *lease);
 int net_bridge_check(const struct policy_values *v, struct core_err *e);
-int net_attach(const struct core_user *u, const struct cgroup_layout *l, pid_t init, const struct net_lease *lease,
+int net_attach(const struct core_user *u, const struct ct_init *init, const struct net_lease *lease,
 	       struct core_err *e);
 
 /* privs.c */

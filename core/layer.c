@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "config.h"
 #include "core.h"
 #include "testhooks.h"
 
@@ -75,7 +76,7 @@ static int make_home(const struct core_user *u, int upper, struct core_err *e)
 
 	if (!copy)
 		return -ENOMEM;
-	if (!path_is_plain(copy) || strcmp(copy, "/") == 0)
+	if (!home_is_valid(copy))
 		return core_fail(e, -EINVAL, "home %s of %s is not a plain absolute path", u->acct.home, u->acct.name);
 	for (comp = strtok_r(copy, "/", &save); comp; comp = next) {
 		int sub;
@@ -220,8 +221,109 @@ static int image_record_check(const struct core_user *u, int layer, const char *
 			 name, image, made_on + len + 1, identity + len + 1, name);
 }
 
+/* A decimal number of at most UINT32_MAX at *s; *s moves past it. */
+static bool parse_u32(const char **s, uint32_t *ret)
+{
+	uint64_t v = 0;
+	const char *p = *s;
+
+	if (*p < '0' || *p > '9')
+		return false;
+	for (; *p >= '0' && *p <= '9'; p++)
+		if ((v = v * 10 + (uint64_t)(*p - '0')) > UINT32_MAX)
+			return false;
+	*ret = (uint32_t)v;
+	*s = p;
+	return true;
+}
+
+static bool parse_field(const char **s, const char *key, uint32_t *a, uint32_t *b)
+{
+	size_t n = strlen(key);
+
+	if (strncmp(*s, key, n) != 0)
+		return false;
+	*s += n;
+	if (!parse_u32(s, a))
+		return false;
+	if (b && (*(*s)++ != ':' || !parse_u32(s, b)))
+		return false;
+	if (**s == ' ')
+		(*s)++;
+	return true;
+}
+
 /*
- * STATE/users/<user>/{upper,work,image}: root 0700 above, upper owned by the
+ * STATE/users/<user>/account: the account the layer was made for, "uid=U
+ * gid=G subuid=START:COUNT subgid=START:COUNT". Its files inside belong to
+ * that uid and that range; a later account of the same name (userdel, then
+ * useradd) is another person.
+ */
+int layer_account_read(const char *name, struct layer_account *ret)
+{
+	__do_close int users = -EBADF;
+	__do_free char *text = NULL;
+	struct core_err ignored;
+	char path[POLICY_NAME_MAX + 16];
+	const char *s;
+	uint32_t uid, gid;
+
+	users = state_dir_open("users", 0700, &ignored);
+	snprintf(path, sizeof(path), "%s/account", name);
+	if (users < 0 || tree_read(users, path, &text, NULL) < 0)
+		return -ENOENT;
+	s = text;
+	if (!parse_field(&s, "uid=", &uid, NULL) || !parse_field(&s, "gid=", &gid, NULL) ||
+	    !parse_field(&s, "subuid=", &ret->uids.start, &ret->uids.count) ||
+	    !parse_field(&s, "subgid=", &ret->gids.start, &ret->gids.count) || (*s && *s != '\n'))
+		return -EINVAL;
+	ret->uid = (uid_t)uid;
+	ret->gid = (gid_t)gid;
+	return 0;
+}
+
+static void account_format(const struct core_user *u, char *buf, size_t size)
+{
+	snprintf(buf, size, "uid=%u gid=%u subuid=%u:%u subgid=%u:%u\n", (unsigned)u->acct.uid, (unsigned)u->acct.gid,
+		 u->uids.start, u->uids.count, u->gids.start, u->gids.count);
+}
+
+static int account_record_write(const struct core_user *u, int layer, struct core_err *e)
+{
+	char line[128];
+	int r;
+
+	account_format(u, line, sizeof(line));
+	r = file_write_atomic(layer, "account", line, strlen(line), 0644, 0, 0);
+	return r < 0 ? core_fail(e, r, "layer of %s: writing its account record: %s", u->acct.name, strerror(-r)) : 0;
+}
+
+/* A layer is its account's alone: another uid or range under the same name is refused. */
+static int account_record_check(const struct core_user *u, int layer, struct core_err *e)
+{
+	struct layer_account rec;
+	const char *name = u->acct.name;
+	int r = layer_account_read(name, &rec);
+
+	if (r == -ENOENT) /* a layer from before the record: adopted by the account that has it now */
+		return account_record_write(u, layer, e);
+	if (r < 0)
+		return core_fail(e, r, "layer of %s: its account record %s/users/%s/account cannot be read (refused)",
+				 name, LXLOGIN_STATE_DIR, name);
+	if (rec.uid == u->acct.uid && rec.uids.start == u->uids.start && rec.uids.count == u->uids.count &&
+	    rec.gids.start == u->gids.start && rec.gids.count == u->gids.count)
+		/* the same uid and ranges own the layer's files: a new primary group (usermod -g) is noted */
+		return rec.gid == u->acct.gid ? 0 : account_record_write(u, layer, e);
+	return core_fail(e, -ESTALE,
+			 "the layer of %s was made for another account of that name (uid %u, gid %u, subordinate "
+			 "ids %u and %u; now uid %u, gid %u, %u and %u): refused, so that no account gets another's "
+			 "files; 'lxloginctl reset %s' archives the old layer",
+			 name, (unsigned)rec.uid, (unsigned)rec.gid, rec.uids.start, rec.gids.start,
+			 (unsigned)u->acct.uid, (unsigned)u->acct.gid, u->uids.start, u->gids.start, name);
+}
+
+/*
+ * STATE/users/<user>/{upper,work,image,account}: root 0700 above, upper owned by the
  * range's root. A new upper is built as upper.new and renamed into place, so a
  * crash leaves either no layer or a complete one; a leftover upper.new was
  * never seen by any container and is removed. An existing upper is never
@@ -246,6 +348,9 @@ int layer_ensure(const struct core_user *u, int image_dir, int image_root, struc
 	if (work < 0)
 		return work;
 	if (fstatat(layer, "upper", &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		r = account_record_check(u, layer, e);
+		if (r < 0)
+			return r;
 		if (!S_ISDIR(st.st_mode) || st.st_uid != u->uids.start)
 			return core_fail(e, -EPERM,
 					 "layer of %s: upper is not a directory of uid %u, the first of their range "
@@ -262,6 +367,8 @@ int layer_ensure(const struct core_user *u, int image_dir, int image_root, struc
 	r = write_identity(u, image_root, fresh, e);
 	if (r == 0)
 		r = image_record_write(u, layer, identity, e);
+	if (r == 0)
+		r = account_record_write(u, layer, e);
 	if (r < 0)
 		return r;
 	TEST_PAUSE("identity");

@@ -2,16 +2,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <lxc/attach_options.h>
-#include <lxc/lxccontainer.h>
-#include <poll.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysinfo.h>
 #include <sys/wait.h>
@@ -23,7 +17,7 @@
 #include "core.h"
 #include "testhooks.h"
 
-#define RESULT_MAX 1024
+#define STOP_TIMEOUT_S 10 /* for the init's halt signal, as LXC's shutdown waits */
 #define UID_MIN_DEFAULT 1000
 
 /* UID_MIN from /etc/login.defs: below it are system accounts, never contained. */
@@ -48,7 +42,9 @@ void core_user_free(struct core_user *u)
 /*
  * Resolve a user name to everything a start needs: the account (NSS), the
  * verdict and effective policy, the subordinate ranges, the hostname. Only a
- * contained user with a clean policy gets here without an error.
+ * contained user with a clean policy gets here without an error, and only
+ * with a home the container config can hold (checked before anything is
+ * written with it).
  */
 int core_user_load(const char *name, struct core_user *u, struct core_err *e)
 {
@@ -72,6 +68,11 @@ int core_user_load(const char *name, struct core_user *u, struct core_err *e)
 		return core_fail(e, -EPERM, "%s", u->policy.diag.n_msgs ? u->policy.diag.msgs[0] : u->policy.reason);
 	if (u->policy.verdict != POLICY_CONTAINED)
 		return core_fail(e, -ENOENT, "%s is not contained: %s", name, u->policy.reason);
+	if (!home_is_valid(u->acct.home))
+		return core_fail(e, -EINVAL,
+				 "%s: home %s cannot be given to a container (an absolute path of A-Z, a-z, 0-9, '.', "
+				 "'_', '-' and '/', without '.' or '..' components)",
+				 name, u->acct.home);
 	r = subid_user_ranges(name, u->acct.uid, u->acct.gid, &u->uids, &u->gids, e);
 	if (r < 0)
 		return r;
@@ -79,6 +80,54 @@ int core_user_load(const char *name, struct core_user *u, struct core_err *e)
 	if (r < 0)
 		return core_fail(e, r, "hostname template %s gives no hostname for %s", u->policy.values.hostname,
 				 name);
+	return 0;
+}
+
+/*
+ * The same for what an admin must always be able to do to a container
+ * lxlogin made (stop, destroy, reset, status, exec), whatever the policy says
+ * now: the account from NSS, or from the layer's record when it was deleted;
+ * the policy's values if it still contains the user, else the defaults; the
+ * ranges, or the layer's record of them. Never used to start a container.
+ */
+int core_user_load_admin(const char *name, struct core_user *u, struct core_err *e)
+{
+	struct layer_account rec;
+	bool have_rec;
+	struct policy_user pu;
+	int r;
+
+	memset(u, 0, sizeof(*u));
+	if (!policy_name_valid(name))
+		return core_fail(e, -EINVAL, "'%.40s' is not a user name lxlogin accepts", name);
+	have_rec = layer_account_read(name, &rec) == 0;
+	r = policy_account_lookup(name, &u->acct);
+	if (r == -ENOENT && have_rec) { /* userdel'd: the layer still says whose it was */
+		u->acct.name = strdup(name);
+		u->acct.home = strdup("/");
+		u->acct.groups = calloc(1, sizeof(char *));
+		u->acct.uid = rec.uid;
+		u->acct.gid = rec.gid;
+		if (!u->acct.name || !u->acct.home || !u->acct.groups)
+			return core_fail(e, -ENOMEM, "out of memory");
+	} else if (r < 0) {
+		return core_fail(e, r, "%s: %s", name, r == -ENOENT ? "no such user" : "user database lookup failed");
+	}
+	if (u->acct.uid < uid_min())
+		return core_fail(e, -EPERM, "%s: uid %u is a system account (below UID_MIN): never contained", name,
+				 (unsigned)u->acct.uid);
+	pu = (struct policy_user){ u->acct.name, u->acct.uid, (const char *const *)u->acct.groups, u->acct.n_groups };
+	r = policy_resolve(LXLOGIN_CONFIG_DIR, &pu, &u->policy);
+	if (r < 0)
+		return core_fail(e, r, "policy: %s", strerror(-r));
+	if (u->policy.verdict != POLICY_CONTAINED)
+		policy_values_default(&u->policy.values);
+	if (subid_user_ranges(name, u->acct.uid, u->acct.gid, &u->uids, &u->gids, e) < 0 && have_rec) {
+		u->uids = rec.uids;
+		u->gids = rec.gids;
+	}
+	if (policy_hostname(u->policy.values.hostname, name, u->hostname, sizeof(u->hostname)) < 0)
+		snprintf(u->hostname, sizeof(u->hostname), "container");
 	return 0;
 }
 
@@ -143,307 +192,26 @@ int core_lock_try(const char *name)
 	return lock_user(name, 0, &ignored);
 }
 
-static void lxcpath_of(const char *name, char *buf, size_t size)
-{
-	snprintf(buf, size, "%s/lxc/%s", LXLOGIN_RUN_DIR, name);
-}
-
-/* Read one result line from a child ("0" or "1 why"), waiting at most timeout_s. */
-static int read_result(int fd, uint32_t timeout_s, char *msg, size_t size)
-{
-	struct pollfd p = { fd, POLLIN, 0 };
-	size_t n = 0;
-
-	msg[0] = '\0';
-	while (n < size - 1) {
-		int k = poll(&p, 1, (int)timeout_s * 1000);
-		ssize_t got;
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -ETIMEDOUT;
-		got = read(fd, msg + n, size - 1 - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			break;
-		n += (size_t)got;
-		if (memchr(msg, '\n', n))
-			break;
-	}
-	msg[n] = '\0';
-	if (n && msg[n - 1] == '\n')
-		msg[n - 1] = '\0';
-	return n == 0 ? -EPIPE : 0;
-}
-
-static void child_result(int fd, int r, const char *msg)
-{
-	char line[RESULT_MAX];
-	int n = snprintf(line, sizeof(line), "%d %s\n", r < 0 ? 1 : 0, r < 0 ? msg : "");
-	(void)!write(fd, line, (size_t)n);
-}
-
-/* What the user-side child does: liblxc as the user, unprivileged. */
-enum user_op { OP_START, OP_BOOT_WAIT, OP_STOP, OP_STATUS };
-
-/*
- * A systemd container is ready for a login when its boot is over: until then
- * D-Bus and logind may not be up, and the login's first command would fail.
- * Ask systemctl inside (as root there) until it says running, degraded or
- * maintenance, until the deadline (CLOCK_MONOTONIC seconds, the start's
- * own timeout); past that the login goes on regardless.
- * Other inits are ready as soon as they run.
- */
-/* Whether the image's /sbin/init is systemd, looked up in the rootfs this start mounted. */
-static bool init_is_systemd(const char *user)
-{
-	char root[512], self[64], target[512];
-	__do_close int rootfd = -EBADF, init = -EBADF;
-	const char *base;
-	ssize_t n;
-
-	snprintf(root, sizeof(root), "%s/rootfs/%s", LXLOGIN_RUN_DIR, user);
-	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	init = rootfd < 0 ? -EBADF : tree_open(rootfd, "sbin/init", O_PATH);
-	if (init < 0)
-		return false;
-	snprintf(self, sizeof(self), "/proc/self/fd/%d", init);
-	n = readlink(self, target, sizeof(target) - 1);
-	if (n <= 0)
-		return false;
-	target[n] = '\0';
-	base = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
-	return strcmp(base, "systemd") == 0;
-}
-
-static void boot_wait(struct lxc_container *c, time_t deadline)
-{
-	static const char *const ready[] = { "running", "degraded", "maintenance", "stopping" };
-	char *argv[] = { "systemctl", "is-system-running", "--wait", NULL };
-	char *env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
-	lxc_attach_command_t cmd = { "systemctl", argv };
-	struct timespec now, step = { 0, 100 * 1000 * 1000 };
-	char out[64];
-	__do_close int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-	if (null < 0)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	for (; now.tv_sec < deadline; nanosleep(&step, NULL), clock_gettime(CLOCK_MONOTONIC, &now)) {
-		lxc_attach_options_t opts = LXC_ATTACH_OPTIONS_DEFAULT;
-		int pipefd[2], status;
-		ssize_t n = 0;
-		pid_t pid;
-
-		if (pipe2(pipefd, O_CLOEXEC) < 0)
-			return;
-		opts.uid = 0;
-		opts.gid = 0;
-		opts.env_policy = LXC_ATTACH_CLEAR_ENV;
-		opts.extra_env_vars = env;
-		opts.stdin_fd = null;
-		opts.stdout_fd = pipefd[1];
-		opts.stderr_fd = null;
-		if (c->attach(c, lxc_attach_run_command, &cmd, &opts, &pid) < 0) {
-			close(pipefd[0]);
-			close(pipefd[1]);
-			return;
-		}
-		close(pipefd[1]);
-		struct pollfd pfd = { pipefd[0], POLLIN, 0 };
-		if (poll(&pfd, 1, (int)(deadline - now.tv_sec) * 1000) > 0)
-			n = read(pipefd[0], out, sizeof(out) - 1);
-		else
-			kill(pid, SIGKILL); /* the boot hangs: log in anyway */
-		close(pipefd[0]);
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-		out[n > 0 ? n : 0] = '\0';
-		out[strcspn(out, "\n")] = '\0';
-		for (size_t i = 0; i < ARRAY_SIZE(ready); i++)
-			if (strcmp(out, ready[i]) == 0)
-				return;
-	}
-}
-
-static int lxc_as_user(const struct core_user *u, enum user_op op, char *out, size_t size)
-{
-	char lxcpath[512];
-	struct lxc_container *c;
-	struct timespec t0;
-	int r = 0;
-
-	lxcpath_of(u->acct.name, lxcpath, sizeof(lxcpath));
-	c = lxc_container_new(u->acct.name, lxcpath);
-	if (!c) {
-		snprintf(out, size, "liblxc cannot load the container of %s", u->acct.name);
-		return -EIO;
-	}
-	switch (op) {
-	case OP_START:
-		if (c->is_running(c))
-			break;
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		c->want_daemonize(c, true);
-		c->want_close_all_fds(c, true);
-		if (!c->start(c, 0, NULL) || !c->wait(c, "RUNNING", (int)u->policy.values.start_timeout_s)) {
-			snprintf(out, size, "the container did not start (see %s/user/%s/lxc.log)", LXLOGIN_RUN_DIR,
-				 u->acct.name);
-			r = -EIO;
-			break;
-		}
-		snprintf(out, size, "%d %d", (int)c->init_pid(c), init_is_systemd(u->acct.name));
-		break;
-	case OP_BOOT_WAIT:
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		if (c->is_running(c))
-			boot_wait(c, t0.tv_sec + (time_t)u->policy.values.start_timeout_s);
-		break;
-	case OP_STOP:
-		if (!c->is_running(c))
-			break;
-		if (!c->shutdown(c, 10) && !c->stop(c)) {
-			snprintf(out, size, "the container of %s did not stop", u->acct.name);
-			r = -EIO;
-		}
-		break;
-	case OP_STATUS:
-		snprintf(out, size, "%d", c->is_running(c) ? (int)c->init_pid(c) : 0);
-		break;
-	}
-	lxc_container_put(c);
-	return r;
-}
-
-/*
- * Fork; in the child, optionally set up the private mount namespace and the
- * rootfs and enter the cgroups (as root), close every other fd, drop to the
- * user for good, and run op through liblxc. The parent stays root and only
- * reads the child's one-line result.
- */
-static int run_child(const struct core_user *u, const struct cgroup_layout *l, enum user_op op, char *out, size_t size,
-		     struct core_err *e)
-{
-	int pipefd[2], status, r;
-	char msg[RESULT_MAX];
-	pid_t pid;
-
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return core_fail(e, -errno, "pipe: %s", strerror(errno));
-	pid = fork();
-	if (pid < 0) {
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return core_fail(e, -errno, "fork: %s", strerror(errno));
-	}
-	if (pid == 0) {
-		struct core_err ce = { "" };
-		char runtime[512];
-		int fd = pipefd[1];
-
-		close(pipefd[0]);
-		if (op == OP_START) {
-			/* Mounts made here exist only for this namespace: the host never sees
-			 * the container's rootfs, and they vanish with the container. */
-			if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
-				child_result(fd, -errno, "private mount namespace: cannot create");
-				_exit(1);
-			}
-			r = rootfs_mount(u, &ce);
-			TEST_PAUSE("mounted");
-			if (r == 0)
-				r = cgroup_user_enter(l, u->acct.name, CGROUP_CONTAINER, getpid(), &ce);
-			TEST_PAUSE("entered");
-			if (r < 0) {
-				child_result(fd, r, ce.msg);
-				_exit(1);
-			}
-		} else if (op == OP_BOOT_WAIT) {
-			/* attach starts from within the user's cgroup */
-			r = cgroup_user_enter(l, u->acct.name, CGROUP_SESSIONS, getpid(), &ce);
-			if (r < 0) {
-				child_result(fd, r, ce.msg);
-				_exit(1);
-			}
-		}
-		/* No root-opened fd survives into the user's hands. */
-		if (fd != 3) {
-			if (dup3(fd, 3, O_CLOEXEC) < 0)
-				_exit(1);
-			fd = 3;
-		}
-		close_range(4, ~0U, 0);
-		r = privs_drop_to_user(u->acct.uid, u->acct.gid, &ce);
-		if (r < 0) {
-			child_result(fd, r, ce.msg);
-			_exit(1);
-		}
-		TEST_PAUSE("dropped");
-		snprintf(runtime, sizeof(runtime), "%s/user/%s", LXLOGIN_RUN_DIR, u->acct.name);
-		if (clearenv() != 0 || setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1) < 0 ||
-		    setenv("XDG_RUNTIME_DIR", runtime, 1) < 0 || setenv("HOME", runtime, 1) < 0) {
-			child_result(fd, -ENOMEM, "environment");
-			_exit(1);
-		}
-		msg[0] = '\0';
-		r = lxc_as_user(u, op, msg, sizeof(msg));
-		if (r == 0 && (op == OP_STATUS || op == OP_START)) {
-			char line[64];
-			int n = snprintf(line, sizeof(line), "0 %.40s\n", msg);
-			(void)!write(fd, line, (size_t)n);
-		} else {
-			child_result(fd, r, msg);
-		}
-		_exit(r < 0 ? 1 : 0);
-	}
-	close(pipefd[1]);
-	r = read_result(pipefd[0], u->policy.values.start_timeout_s + 15, msg, sizeof(msg));
-	close(pipefd[0]);
-	if (r == -ETIMEDOUT)
-		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (r == -ETIMEDOUT)
-		return core_fail(e, r, "timed out after %" PRIu32 "s", u->policy.values.start_timeout_s + 15);
-	if (r < 0)
-		return core_fail(e, -EIO, "the %s step died without a word (status %d)",
-				 op == OP_START	      ? "start"
-				 : op == OP_BOOT_WAIT ? "boot wait"
-				 : op == OP_STOP      ? "stop"
-						      : "status",
-				 status);
-	if (msg[0] != '0')
-		return core_fail(e, -EIO, "%s", msg[0] && msg[1] ? msg + 2 : "failed");
-	if (out && size) {
-		const char *text = msg[1] ? msg + 2 : "";
-		size_t n = strnlen(text, size - 1);
-		memcpy(out, text, n);
-		out[n] = '\0';
-	}
-	return 0;
-}
-
+/* Running or not, and the init's pid: from the kernel (running.c), never from liblxc's socket. */
 int core_status(const struct core_user *u, enum core_state *ret_state, pid_t *ret_init, struct core_err *e)
 {
-	char lxcpath[512], out[64];
-	long pid;
-	struct stat st;
-	int r;
+	struct cgroup_layout layout = { 0 };
+	struct ct_init init;
+	int r = cgroup_layout_open(&layout, e);
 
-	lxcpath_of(u->acct.name, lxcpath, sizeof(lxcpath));
 	*ret_state = CORE_STOPPED;
 	*ret_init = 0;
-	if (stat(lxcpath, &st) < 0)
-		return 0; /* never configured since boot: not running */
-	r = run_child(u, NULL, OP_STATUS, out, sizeof(out), e);
 	if (r < 0)
 		return r;
-	pid = strtol(out, NULL, 10);
-	if (pid > 0) {
-		*ret_state = CORE_RUNNING;
-		*ret_init = (pid_t)pid;
-	}
+	r = ct_init_find(&layout, u->acct.name, u->acct.uid, &init);
+	cgroup_layout_close(&layout);
+	if (r == -ESRCH)
+		return 0;
+	if (r < 0)
+		return core_fail(e, r, "the container of %s: %s", u->acct.name, strerror(-r));
+	*ret_state = CORE_RUNNING;
+	*ret_init = init.pid;
+	ct_init_close(&init);
 	return 0;
 }
 
@@ -452,7 +220,7 @@ static int write_config(const struct core_user *u, struct core_err *e)
 {
 	__do_close int lxc = -EBADF, mine = -EBADF, cdir = -EBADF, users = -EBADF, rt = -EBADF;
 	__do_free char *text = NULL;
-	char rootfs[512], seccomp[512], log[600], shown[512];
+	char rootfs[512], seccomp[512], log[600], shown[512], profile[512];
 	const char *name = u->acct.name;
 	struct lxcconf_in in;
 	struct stat st;
@@ -496,7 +264,9 @@ static int write_config(const struct core_user *u, struct core_err *e)
 	if (r < 0)
 		return core_fail(e, r, "cannot render the LXC config of %s (home %s must be a plain absolute path)",
 				 name, u->acct.home);
-	r = file_write_atomic(cdir, "seccomp", lxcconf_seccomp, strlen(lxcconf_seccomp), 0644, 0, 0);
+	r = seccomp_profile_text(profile, sizeof(profile));
+	if (r == 0)
+		r = file_write_atomic(cdir, "seccomp", profile, strlen(profile), 0644, 0, 0);
 	if (r == 0)
 		r = file_write_atomic(cdir, "config", text, strlen(text), 0644, 0, 0);
 	if (r < 0)
@@ -549,49 +319,45 @@ static int stop_locked(const struct core_user *u, struct core_err *e);
 static int start_steps(const struct core_user *u, struct core_err *e)
 {
 	__do_close int lock = -EBADF, image_hold = -EBADF, image_root = -EBADF;
-	bool veth = u->policy.values.network == POLICY_NETWORK_VETH;
+	bool veth = u->policy.values.network == POLICY_NETWORK_VETH, systemd = false;
 	struct cgroup_layout layout = { 0 };
 	struct net_lease lease = { 0 };
+	struct ct_init init = { 0, -EBADF };
 	struct cgroup_limits lim;
-	enum core_state state;
 	struct sysinfo si;
-	char started[64];
-	int r, systemd = 0;
-	long init_pid = 0;
-	pid_t init;
+	int r;
 
 	lock = lock_user(u->acct.name, u->policy.values.start_timeout_s, e);
 	if (lock < 0)
 		return lock;
 	TEST_PAUSE("locked");
-	r = core_status(u, &state, &init, e);
+	r = cgroup_layout_open(&layout, e);
 	if (r < 0)
 		return r;
-	if (veth && state == CORE_RUNNING && net_lease_find(u->acct.name, &lease, e) == 0) {
-		/* repair a start that died before its network was up, with the lease it started
-		 * with: a changed policy takes effect at the next start */
-		r = cgroup_layout_open(&layout, e);
-		if (r == 0)
-			r = net_attach(u, &layout, init, &lease, e);
-		cgroup_layout_close(&layout);
+	r = ct_init_find(&layout, u->acct.name, u->acct.uid, &init);
+	if (r == 0) {
+		/* running: repair a start that died before its network was up, with the lease it
+		 * started with (a changed policy takes effect at the next start) */
+		if (veth && net_lease_find(u->acct.name, &lease, e) == 0)
+			r = net_attach(u, &init, &lease, e);
+		goto out;
 	}
-	if (r < 0 || state == CORE_RUNNING)
-		return r;
+	if (r != -ESRCH) {
+		r = core_fail(e, r, "the container of %s: %s", u->acct.name, strerror(-r));
+		goto out;
+	}
+	r = 0;
 	if (veth) /* the lease first: a full pool or a clash stops the start before anything runs */
 		r = net_lease_get(u, &lease, e);
 	if (r == 0 && veth)
 		r = net_bridge_check(&u->policy.values, e);
 	if (r == 0)
 		r = image_check(u, e, &image_hold, &image_root);
-	if (r < 0)
-		return r;
-	r = layer_ensure(u, image_hold, image_root, e);
+	if (r == 0)
+		r = layer_ensure(u, image_hold, image_root, e);
 	TEST_PAUSE("layer");
 	if (r < 0)
-		return r;
-	r = cgroup_layout_open(&layout, e);
-	if (r < 0)
-		return r;
+		goto out;
 	if (sysinfo(&si) < 0)
 		si.totalram = 0, si.mem_unit = 1;
 	cgroup_limits_from_policy(&u->policy.values, (uint64_t)si.totalram * si.mem_unit, &lim);
@@ -601,25 +367,27 @@ static int start_steps(const struct core_user *u, struct core_err *e)
 		r = write_config(u, e);
 	TEST_PAUSE("config");
 	if (r == 0)
-		r = run_child(u, &layout, OP_START, started, sizeof(started), e);
-	if (r == 0 && (sscanf(started, "%ld %d", &init_pid, &systemd) != 2 || init_pid <= 0))
-		r = core_fail(e, -EIO, "the start step did not say which pid the container's init has");
+		r = asuser_start(u, &layout, &systemd, e);
+	/* which process is the container's init, the kernel says: not the user-side child */
+	if (r == 0 && ct_init_find(&layout, u->acct.name, u->acct.uid, &init) < 0)
+		r = core_fail(e, -EIO, "the container of %s started, but no init of it is in its cgroup", u->acct.name);
 	if (r == 0 && veth) {
-		r = net_attach(u, &layout, (pid_t)init_pid, &lease, e);
+		r = net_attach(u, &init, &lease, e);
 		TEST_PAUSE("network");
 		if (r < 0) { /* no container without the network its policy gives it */
 			struct core_err ignored;
-			cgroup_layout_close(&layout);
 			(void)stop_locked(u, &ignored);
-			return r;
+			goto out;
 		}
 	}
 	if (r == 0 && systemd)
-		(void)run_child(u, &layout, OP_BOOT_WAIT, NULL, 0, e); /* a slow boot still gets its login */
+		asuser_boot_wait(u, &layout);
 	if (r < 0 && cgroup_user_populated(&layout, u->acct.name) == 0) {
 		struct core_err ignored;
 		(void)cgroup_user_remove(&layout, u->acct.name, &ignored);
 	}
+out:
+	ct_init_close(&init);
 	cgroup_layout_close(&layout);
 	return r;
 }
@@ -670,26 +438,34 @@ int core_start(const struct core_user *u, struct core_err *e)
 	return r;
 }
 
-/* Stop the container (its mounts go with its namespace) and remove its cgroup; under the user's lock. */
+/*
+ * Stop the container (its mounts go with its namespaces) and remove its
+ * cgroup; under the user's lock. The halt goes to the init found in the
+ * user's cgroup, by pidfd: it works whatever liblxc's monitor does, or when
+ * it is gone.
+ */
 static int stop_locked(const struct core_user *u, struct core_err *e)
 {
 	struct cgroup_layout layout = { 0 };
 	struct timespec step = { 0, 50 * 1000 * 1000 };
-	enum core_state state;
-	pid_t init;
+	struct ct_init init;
 	int r;
 
-	r = core_status(u, &state, &init, e);
-	if (r == 0 && state == CORE_RUNNING)
-		r = run_child(u, NULL, OP_STOP, NULL, 0, e);
-	if (r < 0)
-		return r;
 	r = cgroup_layout_open(&layout, e);
 	if (r < 0)
 		return r;
+	r = ct_init_find(&layout, u->acct.name, u->acct.uid, &init);
+	if (r == 0) {
+		r = ct_halt(&init, STOP_TIMEOUT_S, e);
+		ct_init_close(&init);
+	} else if (r == -ESRCH) {
+		r = 0;
+	} else {
+		r = core_fail(e, r, "the container of %s: %s", u->acct.name, strerror(-r));
+	}
 	/* The monitor leaves a moment after the container, and the kernel frees an
 	 * emptied cgroup a moment after that (EBUSY meanwhile): retry, bounded. */
-	for (int i = 0; i < 200; i++) {
+	for (int i = 0; i < 200 && (r == 0 || r == -EBUSY); i++) {
 		r = cgroup_user_populated(&layout, u->acct.name) > 0 ? -EBUSY
 								     : cgroup_user_remove(&layout, u->acct.name, e);
 		if (r != -EBUSY)
@@ -721,7 +497,7 @@ int core_stop_idle(const struct core_user *u, uint32_t idle_s, struct core_err *
 {
 	__do_close int lock = lock_user(u->acct.name, u->policy.values.start_timeout_s, e);
 	struct cgroup_layout layout = { 0 };
-	struct cgroup_pids *sessions;
+	size_t sessions, procs;
 	int64_t idle;
 	int r;
 
@@ -730,14 +506,12 @@ int core_stop_idle(const struct core_user *u, uint32_t idle_s, struct core_err *
 	r = cgroup_layout_open(&layout, e);
 	if (r < 0)
 		return r;
-	sessions = malloc(sizeof(*sessions));
-	r = sessions ? cgroup_user_pids(&layout, u->acct.name, false, sessions) : -ENOMEM;
+	r = cgroup_user_sessions(&layout, u->acct.name, &sessions, &procs);
 	cgroup_layout_close(&layout);
-	if (r < 0 || sessions->n > 0) {
-		free(sessions);
-		return r < 0 ? core_fail(e, r, "sessions of %s: %s", u->acct.name, strerror(-r)) : 0;
-	}
-	free(sessions);
+	if (r < 0)
+		return core_fail(e, r, "sessions of %s: %s", u->acct.name, strerror(-r));
+	if (sessions > 0)
+		return 0;
 	idle = core_idle_seconds(u->acct.name);
 	if (idle < 0 || idle < (int64_t)idle_s)
 		return 0;
@@ -757,82 +531,6 @@ int core_place(const struct core_user *u, pid_t pid, struct core_err *e)
 	if (r == 0)
 		core_mark_active(u->acct.name);
 	return r;
-}
-
-/*
- * Run argv inside the running container, as the user or as root inside, with
- * the caller's stdio. Like a login: from within the user's cgroup (where
- * attach must start), as the user, with a fixed environment.
- */
-int core_exec(const struct core_user *u, bool as_root, char *const argv[], int *ret_status, struct core_err *e)
-{
-	struct cgroup_layout layout = { 0 };
-	enum core_state state;
-	int status, r;
-	pid_t pid;
-
-	r = core_status(u, &state, &pid, e);
-	if (r == 0 && state != CORE_RUNNING)
-		r = core_fail(e, -ESRCH, "the container of %s is not running (lxloginctl start %s)", u->acct.name,
-			      u->acct.name);
-	if (r == 0)
-		r = cgroup_layout_open(&layout, e);
-	if (r < 0)
-		return r;
-	pid = fork();
-	if (pid < 0) {
-		cgroup_layout_close(&layout);
-		return core_fail(e, -errno, "fork: %s", strerror(errno));
-	}
-	if (pid == 0) {
-		lxc_attach_options_t opts = LXC_ATTACH_OPTIONS_DEFAULT;
-		lxc_attach_command_t cmd = { argv[0], (char **)argv };
-		char lxcpath[512], runtime[512], home[600], user[64], term[128];
-		char *env[] = { "PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin", home, user, term,
-				NULL };
-		const char *t = getenv("TERM");
-		struct lxc_container *c;
-		struct core_err ce;
-		pid_t apid;
-
-		snprintf(home, sizeof(home), "HOME=%s", as_root ? "/root" : u->acct.home);
-		snprintf(user, sizeof(user), "USER=%s", as_root ? "root" : u->acct.name);
-		snprintf(term, sizeof(term), "TERM=%s", t && strlen(t) < 64 ? t : "dumb");
-		if (cgroup_user_enter(&layout, u->acct.name, CGROUP_SESSIONS, getpid(), &ce) < 0 ||
-		    privs_drop_to_user(u->acct.uid, u->acct.gid, &ce) < 0) {
-			fprintf(stderr, "lxloginctl: exec: %s\n", ce.msg);
-			_exit(125);
-		}
-		close_range(3, ~0U, 0);
-		snprintf(runtime, sizeof(runtime), "%s/user/%s", LXLOGIN_RUN_DIR, u->acct.name);
-		lxcpath_of(u->acct.name, lxcpath, sizeof(lxcpath));
-		if (clearenv() != 0 || setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1) < 0 ||
-		    setenv("XDG_RUNTIME_DIR", runtime, 1) < 0 || setenv("HOME", runtime, 1) < 0)
-			_exit(125);
-		c = lxc_container_new(u->acct.name, lxcpath);
-		if (!c || !c->is_running(c)) {
-			fprintf(stderr, "lxloginctl: exec: the container of %s is not running\n", u->acct.name);
-			_exit(125);
-		}
-		opts.uid = as_root ? 0 : u->acct.uid;
-		opts.gid = as_root ? 0 : u->acct.gid;
-		opts.env_policy = LXC_ATTACH_CLEAR_ENV;
-		opts.extra_env_vars = env;
-		if (c->attach(c, lxc_attach_run_command, &cmd, &opts, &apid) < 0) {
-			fprintf(stderr, "lxloginctl: exec: cannot enter the container of %s\n", u->acct.name);
-			_exit(125);
-		}
-		while (waitpid(apid, &status, 0) < 0)
-			if (errno != EINTR)
-				_exit(125);
-		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-	}
-	cgroup_layout_close(&layout);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return core_fail(e, -errno, "waitpid: %s", strerror(errno));
-	*ret_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-	return 0;
 }
 
 /*
@@ -912,23 +610,37 @@ int core_reset(const struct core_user *u, bool delete, char *archived, size_t si
 	return 0;
 }
 
-/* Forget the user's runtime state (LXC config, runtime dir, activity, last error); the container must be stopped. */
+/*
+ * Forget the user's runtime state (LXC config, runtime dir, rootfs mount
+ * point, activity, last error, and last the lock file, unlinked while held:
+ * a waiter opens the new one); the container must be stopped.
+ */
 int core_runtime_remove(const struct core_user *u, struct core_err *e)
 {
-	static const char *const subs[] = { "lxc", "user", "active", "errors" };
-	__do_close int lock = lock_stopped(u, e);
+	static const struct {
+		const char *sub;
+		mode_t mode;
+	} subs[] = { { "lxc", 0711 }, { "user", 0711 }, { "rootfs", 0711 }, { "active", 0700 }, { "errors", 0700 } };
+	__do_close int lock = lock_stopped(u, e), locks = -EBADF;
+	char file[POLICY_NAME_MAX + 8];
 	int r;
 
 	if (lock < 0)
 		return lock;
 	for (size_t i = 0; i < ARRAY_SIZE(subs); i++) {
-		__do_close int dir = run_dir_open(
-			subs[i], strcmp(subs[i], "active") == 0 || strcmp(subs[i], "errors") == 0 ? 0700 : 0711, e);
+		__do_close int dir = run_dir_open(subs[i].sub, subs[i].mode, e);
 		if (dir < 0)
 			return dir;
 		r = tree_remove(dir, u->acct.name, 16);
 		if (r < 0)
-			return core_fail(e, r, "%s/%s/%s: %s", LXLOGIN_RUN_DIR, subs[i], u->acct.name, strerror(-r));
+			return core_fail(e, r, "%s/%s/%s: %s", LXLOGIN_RUN_DIR, subs[i].sub, u->acct.name,
+					 strerror(-r));
 	}
+	locks = run_dir_open("lock", 0700, e);
+	if (locks < 0)
+		return locks;
+	snprintf(file, sizeof(file), "%s.lock", u->acct.name);
+	if (unlinkat(locks, file, 0) < 0 && errno != ENOENT)
+		return core_fail(e, -errno, "%s/lock/%s: %s", LXLOGIN_RUN_DIR, file, strerror(errno));
 	return 0;
 }

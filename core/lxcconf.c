@@ -9,17 +9,6 @@
 #include "cleanup.h"
 #include "core.h"
 
-/* LXC's own default denylist, as the container's seccomp policy. */
-const char lxcconf_seccomp[] = "2\n"
-			       "denylist\n"
-			       "reject_force_umount\n"
-			       "[all]\n"
-			       "kexec_load errno 1\n"
-			       "open_by_handle_at errno 1\n"
-			       "init_module errno 1\n"
-			       "finit_module errno 1\n"
-			       "delete_module errno 1\n";
-
 struct buf {
 	char *s;
 	size_t len, cap;
@@ -110,10 +99,7 @@ int lxcconf_render(const struct lxcconf_in *in, char **ret_text)
 	const struct policy_values *v = &in->policy->values;
 	struct buf b = { 0 };
 
-	size_t hl = in->home ? strlen(in->home) : 0;
-
-	if (!policy_name_valid(in->user) || !in->home || !path_is_plain(in->home) || hl < 2 ||
-	    (hl >= 3 && strcmp(in->home + hl - 3, "/..") == 0) || !path_is_plain(in->rootfs) ||
+	if (!policy_name_valid(in->user) || !home_is_valid(in->home) || !path_is_plain(in->rootfs) ||
 	    !path_is_plain(in->seccomp) || !path_is_plain(in->log))
 		return -EINVAL;
 	add(&b, "# Made by lxlogin from the policy; rewritten at every start. Do not edit.\n");

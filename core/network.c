@@ -311,33 +311,22 @@ int net_bridge_check(const struct policy_values *v, struct core_err *e)
 }
 
 /*
- * The network namespace of the container whose init is pid. The pid came
- * from the user's side (liblxc's monitor is theirs), so it is trusted only
- * as far as checked: alive through a pidfd across the open, in the user's
- * own container cgroup, and not in the host's namespace.
+ * The network namespace of the container's init (found and checked against
+ * the user's container cgroup by running.c): opened while the init's pidfd
+ * shows it alive, and never the host's own.
  */
-static int container_netns(const struct core_user *u, const struct cgroup_layout *l, pid_t pid, struct core_err *e)
+static int container_netns(const struct ct_init *init, struct core_err *e)
 {
-	__do_close int pidfd = -EBADF, netns = -EBADF, self = -EBADF;
-	struct cgroup_pids pids;
+	__do_close int netns = -EBADF, self = -EBADF;
 	struct stat a, b;
 	char path[64];
-	bool member = false;
 
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0)
-		return core_fail(e, -errno, "network: the container's init (%d): %s", (int)pid, strerror(errno));
-	if (cgroup_user_pids(l, u->acct.name, true, &pids) == 0)
-		for (size_t i = 0; i < pids.n && !member; i++)
-			member = pids.pid[i] == pid;
-	if (!member)
-		return core_fail(e, -EPERM, "network: pid %d is not in %s's container", (int)pid, u->acct.name);
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)init->pid);
 	netns = open(path, O_RDONLY | O_CLOEXEC);
 	if (netns < 0)
 		return core_fail(e, -errno, "network: %s: %s", path, strerror(errno));
-	if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0)
-		return core_fail(e, -ESRCH, "network: the container's init (%d) is gone", (int)pid);
+	if (syscall(SYS_pidfd_send_signal, init->pidfd, 0, NULL, 0) < 0)
+		return core_fail(e, -ESRCH, "network: the container's init (%d) is gone", (int)init->pid);
 	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (self < 0)
 		return core_fail(e, -errno, "network: /proc/self/ns/net: %s", strerror(errno));
@@ -482,12 +471,11 @@ static int inside_setup(int nl, const struct policy_values *v, const struct net_
 }
 
 /*
- * Give the running container (init pid) its network, as its lease says;
+ * Give the running container (its checked init) its network, as its lease says;
  * nothing to do if its port is already up on the bridge. A failure removes
  * the half-made pair.
  */
-int net_attach(const struct core_user *u, const struct cgroup_layout *l, pid_t init, const struct net_lease *lease,
-	       struct core_err *e)
+int net_attach(const struct core_user *u, const struct ct_init *init, const struct net_lease *lease, struct core_err *e)
 {
 	const struct policy_values *v = &u->policy.values;
 	__do_close int nl = -EBADF, inside = -EBADF, netns = -EBADF;
@@ -508,7 +496,7 @@ int net_attach(const struct core_user *u, const struct cgroup_layout *l, pid_t i
 		return 0;
 	if (r == 0)
 		(void)nl_link_del(nl, port.index); /* a start that died half way: start over */
-	netns = container_netns(u, l, init, e);
+	netns = container_netns(init, e);
 	if (netns < 0)
 		return netns;
 	inside = nl_open_in(netns);

@@ -48,6 +48,12 @@ bool path_is_plain(const char *s)
 	return true;
 }
 
+/* A home directory a container can be given (a bind mount's target, a passwd field): plain, not "/". */
+bool home_is_valid(const char *home)
+{
+	return home && path_is_plain(home) && strlen(home) >= 2;
+}
+
 /* LXLOGIN_STATE_DIR (root 0755) or a root-owned directory in it. */
 int state_dir_open(const char *sub, mode_t mode, struct core_err *e)
 {

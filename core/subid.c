@@ -162,7 +162,22 @@ static int real_id_in_range(struct idrange r, bool gids, char *who, size_t size)
 	return found;
 }
 
-static int pick_range(const char *user, uid_t uid, bool gids, const char *file, struct idrange *ret, struct core_err *e)
+/* A number naming the owner of an /etc/subgid line that is the user's gid, not their uid: libsubid
+ * lists the line as theirs (it reads the number as a gid), newgidmap refuses it (it reads a uid). */
+static bool owned_by_gid_number(const char *who, const char *user, gid_t gid)
+{
+	struct group *gr = getgrnam(user);
+	char num[16];
+
+	snprintf(num, sizeof(num), "%u", (unsigned)gid);
+	if (strcmp(who, num) == 0)
+		return true;
+	snprintf(num, sizeof(num), "%u", gr ? (unsigned)gr->gr_gid : (unsigned)-1);
+	return gr && strcmp(who, num) == 0;
+}
+
+static int pick_range(const char *user, uid_t uid, gid_t gid, bool gids, const char *file, struct idrange *ret,
+		      struct core_err *e)
 {
 	const char *kind = gids ? "gid" : "uid";
 	struct subid_range *ranges = NULL;
@@ -194,6 +209,12 @@ static int pick_range(const char *user, uid_t uid, bool gids, const char *file, 
 	k = subid_find_conflict(text, user, uid, r, who, sizeof(who));
 	if (k < 0)
 		return k;
+	if (k > 0 && gids && owned_by_gid_number(who, user, gid))
+		return core_fail(e, -EPERM,
+				 "%s: the range %" PRIu32 "-%" PRIu32 " names its owner as '%s', %s's gid: newgidmap "
+				 "reads a number there as a uid (theirs is %u) and would refuse it; write '%s' or '%u' "
+				 "instead",
+				 file, r.start, r.start + r.count - 1, who, user, (unsigned)uid, user, (unsigned)uid);
 	if (k > 0)
 		return core_fail(e, -EPERM,
 				 "%s's subordinate %s range %" PRIu32 "-%" PRIu32 " overlaps %s's in %s (refused; give "
@@ -217,14 +238,13 @@ int subid_user_ranges(const char *user, uid_t uid, gid_t gid, struct idrange *re
 	static FILE *devnull;
 	int r;
 
-	(void)gid;
 	if (!devnull) { /* once per process: libsubid keeps (and leaks on a second call) what it is given */
 		devnull = fopen("/dev/null", "we");
 		subid_init("lxlogin", devnull);
 	}
-	r = pick_range(user, uid, false, SUBUID_FILE, ret_uids, e);
+	r = pick_range(user, uid, gid, false, SUBUID_FILE, ret_uids, e);
 	if (r == 0)
-		r = pick_range(user, uid, true, SUBGID_FILE, ret_gids, e);
+		r = pick_range(user, uid, gid, true, SUBGID_FILE, ret_gids, e);
 	return r;
 }
 

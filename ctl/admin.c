@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -109,23 +110,6 @@ static void names_free(char **names, size_t n)
 	free(names);
 }
 
-/* A line of /proc/PID/status ("Uid:", "NSpid:"), without the key; "" if none. */
-static void proc_status_field(pid_t pid, const char *key, char *out, size_t size)
-{
-	char path[64], line[256];
-	size_t klen = strlen(key);
-	__do_fclose FILE *f = NULL;
-
-	out[0] = '\0';
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "re");
-	while (f && fgets(line, sizeof(line), f))
-		if (strncmp(line, key, klen) == 0) {
-			snprintf(out, size, "%s", line + klen);
-			return;
-		}
-}
-
 /* Seconds since pid started, from its start time in /proc/PID/stat and /proc/uptime; -1 if unknown. */
 static int64_t proc_age(pid_t pid)
 {
@@ -147,27 +131,32 @@ static int64_t proc_age(pid_t pid)
 	return (int64_t)(up - (double)start / (double)sysconf(_SC_CLK_TCK));
 }
 
-static bool proc_comm_is(pid_t pid, const char *comm)
+/* The host uid whose container this is: the account's, or, when it is gone, its layer's record; -1 if neither. */
+static uid_t owner_of(const char *name)
 {
-	char path[64], buf[32] = "";
-	__do_fclose FILE *f = NULL;
+	struct layer_account rec;
+	struct passwd *pw = getpwnam(name);
 
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	f = fopen(path, "re");
-	if (!f || !fgets(buf, sizeof(buf), f))
-		return false;
-	buf[strcspn(buf, "\n")] = '\0';
-	return strcmp(buf, comm) == 0;
+	if (pw)
+		return pw->pw_uid;
+	return layer_account_read(name, &rec) == 0 ? rec.uid : (uid_t)-1;
+}
+
+static int any_process(pid_t pid, void *arg)
+{
+	(void)pid;
+	(void)arg;
+	return 1;
 }
 
 /* What the kernel says about one user's container. */
 struct ct_info {
 	const char *name;
 	bool running;
-	pid_t init;
+	pid_t init, monitor;
 	char image[POLICY_IMAGE_MAX + 1];
 	struct cgroup_usage use;
-	size_t sessions;      /* lxlogin-shell processes: one per login */
+	size_t sessions;      /* logins: cgroup_user_sessions */
 	size_t session_procs; /* every process in the user's own cgroup */
 	int64_t uptime, idle; /* seconds, -1 unknown */
 };
@@ -176,9 +165,10 @@ static void ct_info_read(const char *name, const struct cgroup_layout *l, struct
 {
 	__do_close int users = -EBADF;
 	__do_free char *record = NULL;
-	__do_free struct cgroup_pids *pids = malloc(sizeof(*pids));
 	struct core_err ignored;
+	struct ct_init init;
 	char rec[POLICY_NAME_MAX + 16];
+	uid_t owner = owner_of(name);
 
 	*ci = (struct ct_info){ .name = name, .uptime = -1, .idle = -1 };
 	snprintf(ci->image, sizeof(ci->image), "-");
@@ -186,32 +176,19 @@ static void ct_info_read(const char *name, const struct cgroup_layout *l, struct
 	snprintf(rec, sizeof(rec), "%s/image", name);
 	if (users >= 0 && tree_read(users, rec, &record, NULL) == 0)
 		snprintf(ci->image, sizeof(ci->image), "%.*s", (int)strcspn(record, " \n"), record);
-	if (!pids)
-		return;
-	if (cgroup_user_pids(l, name, true, pids) == 0)
-		for (size_t i = 0; i < pids->n; i++) {
-			char nspid[128];
-			const char *last;
-			ci->running = true;
-			proc_status_field(pids->pid[i], "NSpid:", nspid, sizeof(nspid));
-			nspid[strcspn(nspid, "\n")] = '\0';
-			last = strrchr(nspid, '\t');
-			/* "\tHOSTPID\t1": pid 1 one namespace down (a nested container's init has more) */
-			if (last && last != nspid && strchr(nspid + 1, '\t') == last && strcmp(last + 1, "1") == 0) {
-				ci->init = pids->pid[i];
-				break;
-			}
-		}
-	if (ci->init)
-		ci->uptime = proc_age(ci->init);
+	if (owner != (uid_t)-1 && ct_init_find(l, name, owner, &init) == 0) {
+		ci->running = true;
+		ci->init = init.pid;
+		ci->monitor = ct_monitor(&init);
+		ci->uptime = proc_age(init.pid);
+		ct_init_close(&init);
+	} else {
+		ci->running = cgroup_payload_each(l, name, any_process, NULL) > 0; /* no init found: say what runs */
+	}
 	if (ci->running)
 		cgroup_user_usage(l, name, &ci->use);
-	if (cgroup_user_pids(l, name, false, pids) == 0) {
-		ci->session_procs = pids->n;
-		for (size_t i = 0; i < pids->n; i++)
-			ci->sessions += proc_comm_is(pids->pid[i], "lxlogin-shell");
-	}
-	ci->idle = ci->session_procs ? 0 : core_idle_seconds(name);
+	(void)cgroup_user_sessions(l, name, &ci->sessions, &ci->session_procs);
+	ci->idle = ci->sessions ? 0 : core_idle_seconds(name);
 }
 
 static void usage_text(uint64_t used, uint64_t max, bool bytes, char *out, size_t size)
@@ -324,7 +301,7 @@ int admin_status(const char *name)
 	pid_t init;
 	int r;
 
-	r = core_user_load(name, &u, &err);
+	r = core_user_load_admin(name, &u, &err);
 	if (r < 0) {
 		fprintf(stderr, "lxloginctl: %s\n", err.msg);
 		return r;
@@ -341,7 +318,13 @@ int admin_status(const char *name)
 	state == CORE_RUNNING ? printf("running %d\n", (int)init) : printf("stopped\n");
 	printf("user:       %s (uid %u; subordinate ids %u-%u)\n", name, (unsigned)u.acct.uid, u.uids.start,
 	       u.uids.start + u.uids.count - 1);
-	printf("image:      %s (policy: %s)\n", ci.image, u.policy.values.image);
+	if (u.policy.verdict == POLICY_CONTAINED)
+		printf("image:      %s (policy: %s)\n", ci.image, u.policy.values.image);
+	else
+		printf("image:      %s (policy: %s)\n", ci.image, u.policy.reason);
+	if (state == CORE_RUNNING && ci.monitor)
+		printf("monitor:    %d (LXC's; its network namespace holds the container's liblxc sockets)\n",
+		       (int)ci.monitor);
 	if (state == CORE_RUNNING) {
 		human_duration(proc_age(init), a, sizeof(a));
 		printf("uptime:     %s\n", a);
@@ -355,7 +338,7 @@ int admin_status(const char *name)
 		snprintf(b, sizeof(b), "never");
 	else
 		human_duration(u.policy.values.idle_stop_s, b, sizeof(b));
-	printf("idle:       %s (idle_stop %s)\n", ci.session_procs ? "in a session" : a, b);
+	printf("idle:       %s (idle_stop %s)\n", ci.sessions ? "in a session" : a, b);
 	if (u.policy.values.network == POLICY_NETWORK_VETH) {
 		struct net_lease lease;
 		char ip[16], mac[18], veth[NET_IFNAME_SIZE];
@@ -433,7 +416,7 @@ int admin_reap(void)
 		ct_info_read(names[i], &layout, &ci);
 		if (!ci.running)
 			continue;
-		if (ci.session_procs) {
+		if (ci.sessions) {
 			core_mark_active(names[i]);
 			continue;
 		}

@@ -15,26 +15,44 @@
  *     validated, then resolved through NSS and the policy (root-owned files).
  *  4. Capabilities: permitted = effective = what the root steps use
  *     (SYS_ADMIN for mounts and namespaces, CHOWN/FOWNER/DAC_* for lxlogin's
- *     own directories and cgroups, SETUID/SETGID for the drop, KILL,
- *     SYS_NICE to move the session process into a cpuset cgroup, and for
- *     network = veth NET_ADMIN (the veth, bridge port, neighbour entries)
- *     and SYS_PTRACE (to open the network namespace of the container's
- *     init, which runs under the user's subordinate ids).
+ *     own directories and cgroups, SETUID/SETGID for the drop, KILL to stop
+ *     a container's init, SYS_NICE to move the session process into a
+ *     cpuset cgroup, and for network = veth NET_ADMIN (the veth, bridge
+ *     port, neighbour entries) and SYS_PTRACE (to open the network namespace
+ *     of the container's init, which runs under the user's subordinate
+ *     ids)); and FSETID and SETFCAP, which only the mount needs: overlayfs
+ *     does every write to the user's layer with the credentials its mounter
+ *     had, for the whole life of the mount, after checking the caller's
+ *     own. Without them root inside could not keep a setgid bit (chmod g+s,
+ *     a crontab) or set a file capability (setcap, ping) on the layer,
+ *     though the kernel allows both to it. They give the container nothing
+ *     the host would honour: the layer is under root-only directories, its
+ *     files belong to the user's range, and a file capability written there
+ *     is namespaced to the container's root.
  *  5. Root steps (core_start): layer, cgroup limits then delegation, config.
  *     On a systemd host with pure cgroup v2 the cgroup is a scope systemd
  *     makes at the helper's request (cgsystemd.c: its private socket, a
  *     fixed address, no environment), with the limits as unit properties
  *     and the helper as its first process until it exits.
- *     A child makes a private mount namespace, mounts the idmapped rootfs,
- *     enters the user's cgroup, closes every fd but its result pipe, and
- *     drops to the user: setgroups(0), setresgid, setresuid, verified, no
- *     capability left. It is made dumpable again so that newuidmap can write
- *     its children's maps; PR_SET_NO_NEW_PRIVS cannot be set, because liblxc
- *     runs the setuid newuidmap/newgidmap as the user.
- *  6. The child starts the container through liblxc as the user. The parent
- *     (root) reads its one-line result (the init's pid, checked on a pidfd
- *     and against the user's container cgroup before use); for network =
- *     veth it makes the veth pair into that init's network namespace and
+ *     A child makes a private mount namespace and a private network
+ *     namespace, mounts the idmapped rootfs, enters the user's cgroup,
+ *     closes every fd but its result pipe, and drops to the user:
+ *     setgroups(0), setresgid, setresuid, verified, no capability left. It
+ *     is made dumpable again so that newuidmap can write its children's
+ *     maps; PR_SET_NO_NEW_PRIVS cannot be set, because liblxc runs the
+ *     setuid newuidmap/newgidmap as the user.
+ *  6. The child starts the container through liblxc as the user. liblxc's
+ *     monitor serves the container on abstract unix sockets named after it,
+ *     which any host user could bind first in the host's network namespace;
+ *     in the child's own, which host root made and only host root can enter,
+ *     no other uid can bind, intercept or answer them (core/asuser.c). Nor
+ *     does anything of lxlogin ask them after the start: the parent (root)
+ *     finds the container's init in the user's container cgroup, which only
+ *     root and the user can put a process into, and checks it on a pidfd
+ *     (pid 1 one pid namespace down, in a user namespace the user made;
+ *     core/running.c). Status, stop and every attach (lxlogin-shell,
+ *     lxloginctl exec, the boot wait) use only that. For network = veth the
+ *     parent makes the veth pair into that init's network namespace and
  *     configures both ends (network.c). It releases the lock, and drops to
  *     the caller before writing anything to stdout/stderr.
  *  7. "start" by a user and "session" by root (the PAM module) then place
@@ -147,9 +165,11 @@ static void caps_narrow(void)
 {
 	/* SYS_NICE: moving a process with more capabilities than ours into a
 	 * cpuset cgroup is a scheduler change the kernel checks (sshd's). */
-	static const cap_value_t keep[] = { CAP_SYS_ADMIN,	 CAP_CHOWN,	CAP_FOWNER,    CAP_DAC_OVERRIDE,
-					    CAP_DAC_READ_SEARCH, CAP_SETUID,	CAP_SETGID,    CAP_KILL,
-					    CAP_SYS_NICE,	 CAP_NET_ADMIN, CAP_SYS_PTRACE };
+	/* FSETID, SETFCAP: the overlay's mounter credentials (see step 4 above) */
+	static const cap_value_t keep[] = { CAP_SYS_ADMIN,	 CAP_CHOWN,	CAP_FOWNER,	CAP_DAC_OVERRIDE,
+					    CAP_DAC_READ_SEARCH, CAP_SETUID,	CAP_SETGID,	CAP_KILL,
+					    CAP_SYS_NICE,	 CAP_NET_ADMIN, CAP_SYS_PTRACE, CAP_FSETID,
+					    CAP_SETFCAP };
 	cap_t caps = cap_init();
 	int ok = caps && cap_set_flag(caps, CAP_PERMITTED, ARRAY_SIZE(keep), keep, CAP_SET) == 0 &&
 		 cap_set_flag(caps, CAP_EFFECTIVE, ARRAY_SIZE(keep), keep, CAP_SET) == 0 && cap_set_proc(caps) == 0;
@@ -278,8 +298,9 @@ int main(int argc, char **argv)
 	/* 4. capabilities */
 	caps_narrow();
 
-	/* 5-6. the work */
-	r = core_user_load(name, &user, &err);
+	/* 5-6. the work; stop and status need only the account, whatever the policy says now */
+	r = strcmp(cmd, "start") == 0 || strcmp(cmd, "session") == 0 ? core_user_load(name, &user, &err)
+								     : core_user_load_admin(name, &user, &err);
 	if (r < 0) {
 		become_caller(ruid, rgid);
 		die(r == -ENOENT && strstr(err.msg, "is not contained") ? EXIT_NOT_CONTAINED : EXIT_FAILED, err.msg);

@@ -133,6 +133,22 @@ static bool exempt_by_admin(struct policy_result *res, const struct policy_file 
 	return false;
 }
 
+/* Does users.d hold "<name>.conf" for a name that cannot be used as a path? Compared, never opened. */
+static int user_file_listed(int users_fd, const char *name, bool *ret)
+{
+	char **names = NULL;
+	size_t n = strlen(name);
+	int r = policy_dir_list(users_fd, &names);
+
+	*ret = false;
+	if (r < 0)
+		return r == -ENOMEM ? r : 0;
+	for (size_t i = 0; names && names[i] && !*ret; i++)
+		*ret = strncmp(names[i], name, n) == 0 && strcmp(names[i] + n, ".conf") == 0;
+	policy_strv_free(names);
+	return 0;
+}
+
 /*
  * The verdict, in this order:
  *  1. uid 0 is exempt, by a built-in rule no file can change (nothing is read);
@@ -207,6 +223,11 @@ int policy_resolve(const char *config_dir, const struct policy_user *u, struct p
 		if (r == -ENOMEM)
 			return r;
 		user_named = r != -ENOENT; /* present, even if refused */
+	} else if (users_fd >= 0) {
+		/* a name lxlogin cannot contain is never a path: only compared with what users.d holds */
+		r = user_file_listed(users_fd, u->name, &user_named);
+		if (r == -ENOMEM)
+			return r;
 	}
 	first_group = res->n_files;
 	for (size_t i = 0; groups_fd >= 0 && i < u->n_groups; i++) {

@@ -122,6 +122,8 @@ bool policy_lxc_key_reserved(const char *key, const char **ret_instead)
 		{ "lxc.namespace", "lxlogin chooses the namespaces" },
 		{ "lxc.include", "put the lines in the policy file itself" },
 		{ "lxc.net", "use the network keys" },
+		{ "lxc.seccomp", "lxlogin loads its own filter, into the init and every session alike" },
+		{ "lxc.signal", "lxlogin stops the container itself (SIGRTMIN+3 for systemd, else SIGPWR)" },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(reserved); i++) {
 		size_t n = strlen(reserved[i].prefix);

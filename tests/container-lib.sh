@@ -9,7 +9,7 @@ for p in "$LXT_CONFIG_DIR" "$LXT_STATE_DIR" "$LXT_RUN_DIR" "$LXT_CGROUP" "$LXT_L
 	esac
 done
 command -v newuidmap >/dev/null || skip "newuidmap is missing (package uidmap)"
-command -v lxc-attach >/dev/null || skip "lxc-attach is missing (package lxc)"
+command -v lxc-info >/dev/null || skip "lxc-info is missing (package lxc)"
 [ -x /bin/busybox ] || skip "busybox-static is missing"
 
 BIN=$LXT_LIBEXEC_DIR # where the test build's PAM module and shell look for the helper; suid-capable
@@ -78,21 +78,18 @@ as_user() {
 	setpriv --reuid "$(uid_of "$u")" --regid "$(gid_of "$u")" --clear-groups -- env -i PATH=/usr/bin:/bin "$@"
 }
 
-# in_ct USER [--root] CMD: run a shell command inside USER's container, attaching as the user
-# from inside the user's cgroup (as the PAM session will be), as the user or as root inside.
+# in_ct USER [--root] CMD: run a shell command inside USER's running container, as the user or as
+# root inside, the way an admin does (lxloginctl exec: attached by pidfd from the user's cgroup)
 in_ct() {
-	local u=$1; shift
-	local ids=(--uid "$(uid_of "$u")" --gid "$(gid_of "$u")")
-	if [ "$1" = --root ]; then ids=(); shift; fi
-	(
-		for d in /sys/fs/cgroup/*/"$LXT_CGROUP/$u"; do echo "$BASHPID" > "$d/cgroup.procs"; done
-		exec setpriv --reuid "$(uid_of "$u")" --regid "$(gid_of "$u")" --clear-groups -- \
-			env -i PATH=/usr/bin:/bin XDG_RUNTIME_DIR="$LXT_RUN_DIR/user/$u" HOME="$LXT_RUN_DIR/user/$u" \
-			lxc-attach -P "$LXT_RUN_DIR/lxc/$u" -n "$u" "${ids[@]}" -- /bin/sh -c "$1"
-	)
+	local u=$1 root=(); shift
+	if [ "$1" = --root ]; then root=(--root); shift; fi
+	"$BUILD/lxloginctl" exec "${root[@]}" "$u" -- /bin/sh -c "$1"
 }
 
 init_pid_of() { "$HELPER" status "$1" 2>/dev/null | awk '$1 == "running" { print $2 }'; }
+# monitor_of USER: LXC's monitor of USER's container (the init's parent); its network namespace holds
+# the container's liblxc sockets, so LXC's own tools run there: nsenter -n -t "$(monitor_of U)" lxc-info ...
+monitor_of() { awk '/^PPid:/ { print $2 }' "/proc/$(init_pid_of "$1")/status" 2>/dev/null; }
 
 # host_mounts_of_instance: mount lines of the test instance in every live process's namespace
 host_mounts_of_instance() { cat /proc/[0-9]*/mountinfo 2>/dev/null | grep -F "$LXT_RUN_DIR" | sort -u; }

@@ -129,14 +129,16 @@ printf '\n' > "$LXT_CONFIG_DIR/users.d/lxt-b.conf"
 
 # --- SECURITY.md case 49, a frozen container: the login is refused at once, saying why, instead of
 # hanging inside until a thaw (and piling up sshd sessions). (timeout: only a guard against the hang)
-lxc-freeze -P "$LXT_RUN_DIR/lxc/lxt-a" -n lxt-a
-run lxc-info -P "$LXT_RUN_DIR/lxc/lxt-a" -n lxt-a -s
+# LXC's tools reach the container from its monitor's network namespace only (asuser.c)
+MON=$(monitor_of lxt-a)
+nsenter -n -t "$MON" lxc-freeze -P "$LXT_RUN_DIR/lxc/lxt-a" -n lxt-a
+run nsenter -n -t "$MON" lxc-info -P "$LXT_RUN_DIR/lxc/lxt-a" -n lxt-a -s
 expect_match "lxc-freeze froze lxt-a's container" "FROZEN"
 run timeout 120 ssh "${SSH_OPTS[@]}" -p "$SSHD_PORT" lxt-a@127.0.0.1 'echo in'
 [ "$RC" = 1 ] && pass "a frozen container: no session (exit 1)" || fail "frozen: exit $RC" "$OUT"
 expect_match "... saying why" "your container is frozen"
 syslog_has "... and syslog has it" "uid $(uid_of lxt-a): your container is frozen"
-lxc-unfreeze -P "$LXT_RUN_DIR/lxc/lxt-a" -n lxt-a
+nsenter -n -t "$MON" lxc-unfreeze -P "$LXT_RUN_DIR/lxc/lxt-a" -n lxt-a
 run ssh_as lxt-a 'echo in'
 expect_line "thawed, the next login works" in
 

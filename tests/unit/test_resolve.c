@@ -332,6 +332,18 @@ static void hostile_names(void **state)
 			    "user name '0day' cannot be contained (1 to 32 of A-Z, a-z, 0-9, '_', '.', "
 			    "'-', starting with a letter or '_')");
 	policy_result_free(&res);
+	/* issue 15: a users.d file for a name lxlogin cannot contain: the admin meant to contain it */
+	write_file(t->etc, "users.d/0day.conf", "memory = 1G\n");
+	resolve(t, "0day", 1022, NULL, &res);
+	assert_int_equal(res.verdict, POLICY_REFUSED);
+	assert_string_equal(res.diag.msgs[0],
+			    "user name '0day' cannot be contained (1 to 32 of A-Z, a-z, 0-9, '_', '.', "
+			    "'-', starting with a letter or '_')");
+	policy_result_free(&res);
+	/* ... found by comparing names only: a name with a slash matches no file */
+	resolve(t, "../users.d/0day", 1023, NULL, &res);
+	assert_int_equal(res.verdict, POLICY_NOT_CONTAINED);
+	policy_result_free(&res);
 }
 
 static void check_reports_every_file(void **state)

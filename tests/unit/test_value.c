@@ -237,6 +237,8 @@ static void keys_and_scopes(void **state)
 	assert_true(policy_lxc_key_reserved("lxc.rootfs.path", &instead));
 	assert_true(policy_lxc_key_reserved("lxc.cgroup2.memory.max", &instead));
 	assert_true(policy_lxc_key_reserved("lxc.cgroup.dir", &instead));
+	assert_true(policy_lxc_key_reserved("lxc.seccomp.profile", &instead));
+	assert_true(policy_lxc_key_reserved("lxc.signal.halt", &instead));
 	assert_false(policy_lxc_key_reserved("lxc.mount.entry", &instead));
 	assert_false(policy_lxc_key_reserved("lxc.idmapx", &instead));
 }

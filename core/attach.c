@@ -1,0 +1,542 @@
+/*
+ * attach.c - a session inside the user's running container, entered by the
+ * kernel's means alone: the init found in the user's cgroup and checked
+ * (running.c), its cgroup joined by path, its namespaces by one setns on its
+ * pidfd, its capability bounding set, no_new_privs, AppArmor profile and
+ * seccomp filter taken over. No liblxc and no socket anybody else could
+ * answer on.
+ *
+ * Three processes (read attach_spawn alongside):
+ *  P   the caller (lxlogin-shell, or lxloginctl's child, already the user):
+ *      stays on the host, in the user's sessions cgroup, with every host fd;
+ *      relays the pty and forwards signals (relay.c).
+ *  C1  joins the container's payload cgroup (LXC made it the user's), then
+ *      every namespace of the init that is not ours, in one setns; becomes
+ *      not dumpable; forks C2 and hands on its exit status. setns moves only
+ *      children into the pid namespace, so nothing inside can see C1.
+ *  C2  pid N inside: the init's bounding set and seccomp filter, the target
+ *      ids (the user's, or root inside), no capability left unless the target
+ *      is root inside, its own pty in the container's devpts (the master goes
+ *      to P: no host terminal reaches the container, no TIOCSTI into it), the
+ *      AppArmor profile, exec. Until the exec it runs host code, not
+ *      dumpable, holding nothing of the host's but its stdio.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/magic.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "core.h"
+
+#define PASSWD_MAX (1 << 20)
+#define LABEL_MAX 256
+
+/* What P learns about the init before forking, for the children (read from the host's /proc). */
+struct init_facts {
+	int flags;	       /* namespaces to join: those of the init that are not ours */
+	uint64_t bounding;     /* CapBnd */
+	bool no_new_privs;     /* NoNewPrivs */
+	char label[LABEL_MAX]; /* AppArmor profile, "" if none or unconfined */
+};
+
+static const struct {
+	const char *name;
+	int flag;
+	bool required; /* a container always has its own */
+} namespaces[] = {
+	{ "user", CLONE_NEWUSER, true },      { "mnt", CLONE_NEWNS, true },   { "pid", CLONE_NEWPID, true },
+	{ "uts", CLONE_NEWUTS, false },	      { "ipc", CLONE_NEWIPC, false }, { "net", CLONE_NEWNET, false },
+	{ "cgroup", CLONE_NEWCGROUP, false },
+};
+
+static bool same_file(const char *a, const char *b, int *ret_err)
+{
+	struct stat x, y;
+
+	if (stat(a, &x) < 0 || stat(b, &y) < 0) {
+		*ret_err = -errno;
+		return false;
+	}
+	*ret_err = 0;
+	return x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+}
+
+/* The AppArmor profile confining pid, "" when AppArmor is off or pid is unconfined. */
+static void apparmor_label(pid_t pid, char *out, size_t size)
+{
+	char path[64], buf[LABEL_MAX] = "";
+	__do_close int fd = -EBADF;
+	ssize_t n;
+
+	out[0] = '\0';
+	if (access("/sys/module/apparmor/parameters/enabled", F_OK) < 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/attr/apparmor/current", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(path, sizeof(path), "/proc/%d/attr/current", (int)pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	buf[strcspn(buf, " \t\n")] = '\0'; /* "lxc-container-default-cgns (enforce)" */
+	if (strcmp(buf, "unconfined") != 0)
+		snprintf(out, size, "%s", buf);
+}
+
+static int init_facts_read(const struct ct_init *init, struct init_facts *f, struct core_err *e)
+{
+	char value[64], mine[64], theirs[64];
+	int err;
+
+	memset(f, 0, sizeof(*f));
+	for (size_t i = 0; i < ARRAY_SIZE(namespaces); i++) {
+		snprintf(mine, sizeof(mine), "/proc/self/ns/%s", namespaces[i].name);
+		snprintf(theirs, sizeof(theirs), "/proc/%d/ns/%s", (int)init->pid, namespaces[i].name);
+		if (!same_file(mine, theirs, &err))
+			f->flags |= err ? 0 : namespaces[i].flag;
+		if (err && namespaces[i].required)
+			return core_fail(e, err, "the container's %s namespace: %s", namespaces[i].name,
+					 strerror(-err));
+		if (!err && !(f->flags & namespaces[i].flag) && namespaces[i].required)
+			return core_fail(e, -EPERM, "the container's init shares our %s namespace (refused)",
+					 namespaces[i].name);
+	}
+	if (proc_status_field(init->pid, "CapBnd:", value, sizeof(value)) < 0)
+		return core_fail(e, -ESRCH, "the container's init is gone");
+	f->bounding = strtoull(value, NULL, 16);
+	f->no_new_privs = proc_status_field(init->pid, "NoNewPrivs:", value, sizeof(value)) == 0 && value[0] == '1';
+	apparmor_label(init->pid, f->label, sizeof(f->label));
+	if (syscall(SYS_pidfd_send_signal, init->pidfd, 0, NULL, 0) < 0)
+		return core_fail(e, -ESRCH, "the container's init is gone");
+	return 0;
+}
+
+/* One message to P: 'R' (ready, with the session's pidfd and maybe the pty master) or 'E' with the reason. */
+static void send_msg(int sock, char kind, const char *text, const int *fds, size_t n_fds)
+{
+	char buf[512], cbuf[CMSG_SPACE(2 * sizeof(int))] = { 0 };
+	struct iovec iov = { buf, 0 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	iov.iov_len = (size_t)snprintf(buf, sizeof(buf), "%c%s", kind, text ? text : "");
+	if (iov.iov_len >= sizeof(buf))
+		iov.iov_len = sizeof(buf) - 1;
+	if (n_fds) {
+		struct cmsghdr *c;
+		m.msg_control = cbuf;
+		m.msg_controllen = CMSG_SPACE(n_fds * sizeof(int));
+		c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(n_fds * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, n_fds * sizeof(int));
+	}
+	(void)!sendmsg(sock, &m, MSG_NOSIGNAL);
+}
+
+static bool ready_sent; /* C2: P has its 'R'; a failure from here on is told on the session's stderr */
+
+__attribute__((noreturn)) static void child_fail(int sock, const char *what)
+{
+	char text[400];
+
+	snprintf(text, sizeof(text), "%s: %s", what, strerror(errno));
+	if (ready_sent)
+		fprintf(stderr, "lxlogin: %s\n", text);
+	else
+		send_msg(sock, 'E', text, NULL, 0);
+	_exit(125);
+}
+
+/* C1: into the container's payload cgroup in every hierarchy, as the user ("0": the writer itself). */
+static int cgroup_join(const struct cgroup_layout *l, const char *user, char *why, size_t size)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		char path[600];
+		__do_close int fd = -EBADF;
+
+		if (cgroup_payload_path(l, &l->h[i], user, path, sizeof(path) - 16) < 0)
+			return -ENAMETOOLONG;
+		strcat(path, "/cgroup.procs");
+		fd = openat(l->h[i].fd, path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || write(fd, "0", 1) != 1) {
+			int r = -errno;
+			snprintf(why, size, "%s/%s: %s", l->h[i].mnt, path, strerror(errno));
+			return r;
+		}
+	}
+	return 0;
+}
+
+/* The entry of uid in the container's /etc/passwd (read inside, as the target; no NSS module is loaded). */
+static void passwd_lookup(uid_t uid, char *name, size_t nsize, char *home, size_t hsize, char *shell, size_t ssize)
+{
+	__do_close int fd = open("/etc/passwd", O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	__do_free char *text = fd < 0 ? NULL : malloc(PASSWD_MAX + 1);
+	char idfield[16];
+	ssize_t n = 0, got;
+
+	snprintf(home, hsize, "/");
+	snprintf(shell, ssize, "/bin/sh");
+	if (!text)
+		return;
+	while (n < PASSWD_MAX && (got = read(fd, text + n, (size_t)(PASSWD_MAX - n))) > 0)
+		n += got;
+	text[n] = '\0';
+	snprintf(idfield, sizeof(idfield), "%u", (unsigned)uid);
+	for (char *line = text, *next; line && *line; line = next) {
+		char *f[7] = { line };
+		size_t k = 1;
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		for (char *c = line; *c && k < 7; c++)
+			if (*c == ':')
+				*c = '\0', f[k++] = c + 1;
+		if (k < 7 || strcmp(f[2], idfield) != 0)
+			continue;
+		if (f[0][0])
+			snprintf(name, nsize, "%s", f[0]);
+		if (f[5][0] == '/')
+			snprintf(home, hsize, "%s", f[5]);
+		if (f[6][0] == '/')
+			snprintf(shell, ssize, "%s", f[6]);
+		return;
+	}
+}
+
+/* The container's default locale (/etc/default/locale, as pam_env reads it) when none was passed in. */
+static void locale_default(void)
+{
+	__do_fclose FILE *f = NULL;
+	char line[256];
+
+	if (getenv("LANG"))
+		return;
+	f = fopen("/etc/default/locale", "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *v = strchr(line, '=');
+		line[strcspn(line, "\n")] = '\0';
+		if (!v || (strncmp(line, "LANG=", 5) != 0 && strncmp(line, "LANGUAGE=", 9) != 0 &&
+			   strncmp(line, "LC_", 3) != 0))
+			continue;
+		*v++ = '\0';
+		if (*v == '"' && v[strlen(v) - 1] == '"' && strlen(v) >= 2)
+			v[strlen(v) - 1] = '\0', v++;
+		setenv(line, v, 0);
+	}
+}
+
+static void signals_reset(void)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t none;
+
+	for (int s = 1; s < NSIG; s++)
+		(void)sigaction(s, &dfl, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* C2: a pty of the container's own devpts as our terminal; the master goes to P with our pidfd. */
+static int pty_inside(const struct attach_proc *p, int sock, int self)
+{
+	__do_close int ptmx = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	__do_close int slave = -EBADF;
+	struct statfs sf;
+	int unlock = 0, fds[2];
+
+	if (ptmx < 0 || fstatfs(ptmx, &sf) < 0 || sf.f_type != DEVPTS_SUPER_MAGIC ||
+	    ioctl(ptmx, TIOCSPTLCK, &unlock) < 0)
+		return -1;
+	slave = ioctl(ptmx, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
+		return -1;
+	if (p->outer_fd >= 0) { /* the client's terminal modes and size, as sshd set them outside */
+		(void)tcsetattr(slave, TCSANOW, &p->outer_termios);
+		(void)ioctl(slave, TIOCSWINSZ, &p->outer_size);
+	}
+	fds[0] = self;
+	fds[1] = ptmx;
+	send_msg(sock, 'R', "", fds, 2);
+	ready_sent = true;
+	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
+		return -1;
+	for (int fd = 0; fd < 3; fd++)
+		if (dup2(slave, fd) < 0)
+			return -1;
+	return 0;
+}
+
+/* The init's bounding set: a capability the container's init cannot get, no session gets (sudo inside). */
+static int bounding_copy(uint64_t bounding)
+{
+	int last = CAP_LAST_CAP;
+	__do_fclose FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
+
+	if (f && fscanf(f, "%d", &last) != 1)
+		last = CAP_LAST_CAP;
+	for (int c = 0; c <= last && c < 64; c++)
+		if (!(bounding >> c & 1) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
+			return -errno;
+	return 0;
+}
+
+static void exec_payload(const struct attach_req *r, const char *shell)
+{
+	const char *base = strrchr(shell, '/') ? strrchr(shell, '/') + 1 : shell;
+	char argv0[520];
+
+	if (r->argv) {
+		execvp(r->argv[0], (char *const *)r->argv);
+		fprintf(stderr, "lxlogin: %s: %s\n", r->argv[0], strerror(errno));
+		return;
+	}
+	snprintf(argv0, sizeof(argv0), "%s%s", r->login ? "-" : "", base);
+	if (r->shell_cmd)
+		execl(shell, base, "-c", r->shell_cmd, (char *)NULL);
+	else
+		execl(shell, argv0, (char *)NULL);
+	fprintf(stderr, "lxlogin: cannot run %s inside the container: %s\n", shell, strerror(errno));
+}
+
+/* C2, from fork to exec, in the order LXC's attach keeps: ids, seccomp, terminal, profile, no_new_privs. */
+__attribute__((noreturn)) static void session_main(const struct attach_req *r, const struct attach_proc *p,
+						   const struct init_facts *f, int sock, int host_proc)
+{
+	char name[64], home[512], shell[512], label_cmd[LABEL_MAX + 16];
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct none[2] = { { 0, 0, 0 }, { 0, 0, 0 } };
+	__do_close int self = -EBADF;
+
+	signals_reset();
+	if (bounding_copy(f->bounding) < 0)
+		child_fail(sock, "the init's capability bounding set");
+	if (setgroups(0, NULL) < 0 || setresgid(r->gid, r->gid, r->gid) < 0 || setresuid(r->uid, r->uid, r->uid) < 0)
+		child_fail(sock, r->uid ? "becoming the user inside" : "becoming root inside");
+	if (seccomp_load_container() < 0)
+		child_fail(sock, "the container's seccomp filter");
+	self = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	if (self < 0)
+		child_fail(sock, "a pidfd of the session");
+	if (r->terminal) {
+		if (pty_inside(p, sock, self) < 0)
+			child_fail(sock, "a terminal inside the container (/dev/pts/ptmx)");
+	} else {
+		send_msg(sock, 'R', "", &self, 1);
+		ready_sent = true;
+		(void)setsid(); /* no controlling terminal: the caller's tty, if any, stays out of reach */
+	}
+	snprintf(name, sizeof(name), "%s", r->uid ? r->user : "root");
+	passwd_lookup(r->uid, name, sizeof(name), home, sizeof(home), shell, sizeof(shell));
+	if (clearenv() != 0)
+		_exit(125);
+	for (char *const *e = r->env; e && *e; e++)
+		putenv(*e);
+	setenv("HOME", home, 1);
+	setenv("USER", name, 1);
+	setenv("LOGNAME", name, 1);
+	setenv("SHELL", shell, 1);
+	setenv("container", "lxc", 1);
+	locale_default();
+	if (chdir(home) < 0 && chdir("/") < 0)
+		child_fail(sock, "no home and no /");
+	if (f->label[0]) { /* the init's AppArmor profile, now, before anything of the user's runs */
+		__do_close int fd = openat(host_proc, "self/attr/apparmor/current", O_WRONLY | O_CLOEXEC);
+		int n = snprintf(label_cmd, sizeof(label_cmd), "changeprofile %s", f->label);
+		if (fd < 0)
+			fd = openat(host_proc, "self/attr/current", O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, label_cmd, (size_t)n) != n)
+			child_fail(sock, "taking the container's AppArmor profile");
+	}
+	if (f->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		child_fail(sock, "no_new_privs");
+	if (r->uid != 0 && syscall(SYS_capset, &hdr, none) < 0) /* root inside keeps what the init has */
+		child_fail(sock, "dropping capabilities");
+	close_range(3, ~0U, 0);
+	exec_payload(r, shell);
+	_exit(127);
+}
+
+/* C1, from fork to its exit with the session's status. */
+__attribute__((noreturn)) static void join_main(const struct cgroup_layout *l, const struct attach_req *r,
+						const struct attach_proc *p, const struct ct_init *init,
+						const struct init_facts *f, int sock, int host_proc)
+{
+	struct cgroup_layout mine = *l;
+	char why[700];
+	int status;
+	pid_t pid;
+
+	signals_reset();
+	if (cgroup_join(&mine, r->user, why, sizeof(why)) < 0) {
+		send_msg(sock, 'E', why, NULL, 0);
+		_exit(125);
+	}
+	cgroup_layout_close(&mine);
+	if (setns(init->pidfd, f->flags) < 0)
+		child_fail(sock, "joining the container's namespaces");
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		_exit(125);
+	pid = fork();
+	if (pid < 0)
+		child_fail(sock, "fork inside the container");
+	if (pid == 0)
+		session_main(r, p, f, sock, host_proc);
+	close(sock);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			_exit(125);
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
+/* P: the first message from the children, with the session's pidfd (and master) or why not. */
+static int recv_ready(int sock, struct attach_proc *p, struct core_err *e)
+{
+	char buf[512], cbuf[CMSG_SPACE(2 * sizeof(int))];
+	struct iovec iov = { buf, sizeof(buf) - 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	ssize_t n;
+	int fds[2] = { -EBADF, -EBADF };
+	size_t n_fds = 0;
+
+	do
+		n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&m) : NULL; c; c = CMSG_NXTHDR(&m, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			n_fds = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			if (n_fds > 2)
+				n_fds = 2;
+			memcpy(fds, CMSG_DATA(c), n_fds * sizeof(int));
+		}
+	if (n <= 0)
+		return core_fail(e, -EIO, "the session ended before it started");
+	buf[n] = '\0';
+	if (buf[0] != 'R' || n_fds != (p->terminal ? 2u : 1u)) {
+		for (size_t i = 0; i < n_fds; i++)
+			close(fds[i]);
+		return core_fail(e, -EIO, "%s", buf[0] == 'E' ? buf + 1 : "the session did not start");
+	}
+	p->session = fds[0];
+	p->master = n_fds == 2 ? fds[1] : -EBADF;
+	return 0;
+}
+
+/* The caller's terminal among fds 0-2, with its settings and size, for the pty inside. */
+static void outer_terminal(struct attach_proc *p)
+{
+	p->outer_fd = -1;
+	for (int fd = 0; fd < 3; fd++)
+		if (isatty(fd) && tcgetattr(fd, &p->outer_termios) == 0) {
+			p->outer_fd = fd;
+			if (ioctl(fd, TIOCGWINSZ, &p->outer_size) < 0)
+				memset(&p->outer_size, 0, sizeof(p->outer_size));
+			return;
+		}
+}
+
+/*
+ * Start r's session inside the user's running container. The caller is the
+ * owner (not root), in the user's cgroup; the signals that relay.c forwards
+ * are blocked from here on (the children unblock them). -ESRCH: no container
+ * runs; -EAGAIN: it is frozen.
+ */
+int attach_spawn(const struct cgroup_layout *l, const struct attach_req *r, struct attach_proc *ret, struct core_err *e)
+{
+	__do_close int host_proc = -EBADF;
+	struct ct_init init = { 0, -EBADF };
+	struct init_facts facts;
+	int sock[2], rc;
+	sigset_t fwd;
+
+	*ret = (struct attach_proc){
+		.pid = -1, .pidfd = -EBADF, .session = -EBADF, .master = -EBADF, .outer_fd = -1, .terminal = r->terminal
+	};
+	if (getuid() == 0 || getuid() != r->owner)
+		return core_fail(e, -EPERM, "attach must run as the container's owner, not root");
+	rc = ct_init_find(l, r->user, r->owner, &init);
+	if (rc < 0)
+		return core_fail(e, rc, rc == -ESRCH ? "the container is not running" : "finding its init: %s",
+				 strerror(-rc));
+	rc = ct_frozen(l, r->user);
+	if (rc != 0) {
+		ct_init_close(&init);
+		return core_fail(e, rc > 0 ? -EAGAIN : rc, rc > 0 ? "the container is frozen" : "its freezer: %s",
+				 strerror(-rc));
+	}
+	rc = init_facts_read(&init, &facts, e);
+	if (rc == 0 && facts.label[0]) {
+		host_proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (host_proc < 0)
+			rc = core_fail(e, -errno, "/proc: %s", strerror(errno));
+	}
+	if (rc == 0 && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) < 0)
+		rc = core_fail(e, -errno, "socketpair: %s", strerror(errno));
+	if (rc < 0) {
+		ct_init_close(&init);
+		return rc;
+	}
+	if (r->terminal)
+		outer_terminal(ret);
+	relay_signals(&fwd);
+	sigprocmask(SIG_BLOCK, &fwd, NULL);
+	ret->pid = fork();
+	if (ret->pid == 0) {
+		close(sock[0]);
+		join_main(l, r, ret, &init, &facts, sock[1], host_proc);
+	}
+	rc = ret->pid < 0 ? core_fail(e, -errno, "fork: %s", strerror(errno)) : 0;
+	close(sock[1]);
+	ct_init_close(&init);
+	if (rc == 0) {
+		ret->pidfd = (int)syscall(SYS_pidfd_open, ret->pid, 0);
+		rc = ret->pidfd < 0 ? core_fail(e, -errno, "pidfd: %s", strerror(errno)) : recv_ready(sock[0], ret, e);
+	}
+	close(sock[0]);
+	if (rc < 0 && ret->pid > 0) {
+		int status;
+		while (waitpid(ret->pid, &status, 0) < 0 && errno == EINTR)
+			;
+		ret->pid = -1;
+	}
+	return rc;
+}
+
+/* Wait for the session to end: its exit status, or 128 + the signal that ended it. */
+int attach_wait(struct attach_proc *p)
+{
+	int status;
+
+	while (waitpid(p->pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return 125;
+	p->pid = -1;
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	if (p->session >= 0)
+		close(p->session);
+	if (p->master >= 0)
+		close(p->master);
+	p->pidfd = p->session = p->master = -EBADF;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
