@@ -504,6 +504,44 @@ static void shared_disk_warning(void)
 }
 
 /*
+ * Layers whose account is gone (userdel), or is another account now (made
+ * again under the name, with another uid): the next start refuses them.
+ * Only named, never fixed here: they hold what the user wrote.
+ */
+static size_t orphan_layers(void)
+{
+	__do_close int users = -EBADF;
+	struct core_err ignored;
+	char **names = NULL;
+	size_t n = 0, found = 0;
+
+	users = state_dir_open("users", 0700, &ignored);
+	names_add(users, &names, &n);
+	for (size_t i = 0; i < n; i++) {
+		struct layer_account rec;
+		struct passwd *pw = getpwnam(names[i]);
+		bool have = layer_account_read(names[i], &rec) == 0;
+
+		if (!pw && have)
+			printf("layer %s/users/%s: its account (uid %u) no longer exists (lxloginctl destroy %s removes "
+			       "it)\n",
+			       LXLOGIN_STATE_DIR, names[i], (unsigned)rec.uid, names[i]);
+		else if (!pw)
+			printf("layer %s/users/%s: no account of that name (lxloginctl destroy %s removes it)\n",
+			       LXLOGIN_STATE_DIR, names[i], names[i]);
+		else if (have && rec.uid != pw->pw_uid)
+			printf("layer %s/users/%s: made for uid %u, but %s is uid %u now: refused until lxloginctl "
+			       "reset %s\n",
+			       LXLOGIN_STATE_DIR, names[i], (unsigned)rec.uid, names[i], (unsigned)pw->pw_uid, names[i]);
+		else
+			continue;
+		found++;
+	}
+	names_free(names, n);
+	return found;
+}
+
+/*
  * doctor: what a crash or a reboot can leave behind that is lxlogin's, and
  * nothing else: mounts under the run dir in the host's mount namespace
  * (lxlogin mounts only in private ones), user cgroups with no process left
@@ -595,6 +633,7 @@ int admin_doctor(bool fix, const char *sshd_config)
 	if (locks)
 		printf("%zu lock file%s nobody holds (harmless)%s\n", locks, locks == 1 ? "" : "s",
 		       fix ? ": removed" : "");
+	problems += orphan_layers();
 	{
 		char **users = NULL;
 		size_t n = known_users(&users);

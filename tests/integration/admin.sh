@@ -186,4 +186,88 @@ else
 	fi
 fi
 
+# --- issue 15, point 4: an admin can always stop and remove what lxlogin started, whatever the
+# policy says now; destroy leaves no mount point or lock file
+ct_user lxt-d "idle_stop = 3s"
+ssh_user_setup lxt-d
+expect_rc "ssh lxt-d true" 0 ssh_as lxt-d true
+rm "$LXT_CONFIG_DIR/users.d/lxt-d.conf"
+run "$CTL" status lxt-d
+expect_line "status with lxt-d's policy file removed while it runs" "running $(init_pid_of lxt-d)"
+expect_match "... says the policy no longer contains lxt-d" "^image: +busybox \(policy: no users.d/lxt-d.conf"
+expect_rc "stop with the policy file removed" 0 "$CTL" stop lxt-d
+[ -z "$(init_pid_of lxt-d)" ] && [ -z "$(cgroup_dirs_of lxt-d)" ] && pass "... it is stopped, its cgroup gone" || fail "lxt-d still runs"
+printf 'idle_stop = 3s\n' >"$LXT_CONFIG_DIR/users.d/lxt-d.conf"
+expect_rc "lxt-d contained again, a login starts it" 0 ssh_as lxt-d true
+D_START=$(subuid_of lxt-d)
+printf 'lxt-a:%s:65536\n' "$D_START" >>/etc/subuid # another user given lxt-d's range
+expect_rc "a start is refused while lxt-a's range overlaps lxt-d's" 1 "$CTL" restart lxt-d
+expect_match "... saying so" "overlaps lxt-a's in /etc/subuid"
+run ssh_as lxt-d true
+[ "$RC" != 0 ] && pass "... and so is lxt-d's login (fail closed), while the container runs" || fail "lxt-d logged in with an overlapping range"
+expect_rc "exec still works with the ranges overlapping" 0 "$CTL" exec lxt-d -- true
+expect_rc "stop with the ranges overlapping" 0 "$CTL" stop lxt-d
+expect_rc "destroy --yes with the ranges overlapping" 0 "$CTL" destroy --yes lxt-d
+[ ! -e "$LXT_STATE_DIR/users/lxt-d" ] && [ ! -e "$LXT_RUN_DIR/rootfs/lxt-d" ] && [ ! -e "$LXT_RUN_DIR/lock/lxt-d.lock" ] &&
+	[ ! -e "$LXT_RUN_DIR/user/lxt-d" ] && pass "... no layer, rootfs mount point, lock file or runtime dir left" ||
+	fail "destroy left things" "$(ls -d "$LXT_STATE_DIR/users/lxt-d" "$LXT_RUN_DIR"/*/lxt-d* 2>&1)"
+sed -i "/^lxt-a:$D_START:65536\$/d" /etc/subuid
+
+# --- one definition of a session for list, status and reap: a ControlMaster that ran one command
+# and stays open is one session in all three (SSH connection = session, whatever it runs)
+ct_user lxt-e "idle_stop = 3s"
+ssh_user_setup lxt-e
+CM=(-o ControlMaster=yes -o "ControlPath=$SSHD_DIR/cm-%r" -o ControlPersist=yes)
+expect_rc "a ControlMaster connection runs a command and stays open" 0 \
+	ssh "${SSH_OPTS[@]}" "${CM[@]}" -p "$SSHD_PORT" lxt-e@127.0.0.1 true
+run "$CTL" list
+expect_match "list counts the open ControlMaster as one session" "^lxt-e +running .* 1 +[0-9]+[smhd]$"
+run "$CTL" status lxt-e
+expect_line "status: one session" "sessions:   1"
+expect_match "status: in a session" "^idle: +in a session"
+sleep 4 # past idle_stop = 3s
+run "$CTL" reap
+[ -n "$(init_pid_of lxt-e)" ] && pass "reap keeps it, as list and status say" || fail "reap stopped a container with a session"
+ssh "${SSH_OPTS[@]}" -o "ControlPath=$SSHD_DIR/cm-%r" -O exit -p "$SSHD_PORT" lxt-e@127.0.0.1 2>/dev/null
+wait_for "the ControlMaster's session ends" sh -c "'$CTL' list | grep -Eq '^lxt-e +running .* 0 +[0-9]+[smhd]$'"
+run "$CTL" status lxt-e
+expect_line "... status: no session" "sessions:   0"
+sleep 4
+run "$CTL" reap
+expect_match "... and reap stops it" "^lxt-e: idle [0-9]+s \(idle_stop 3s\): stopped$"
+
+# --- issue 15, point 2 (SECURITY.md case 56): an account made again under a name whose layer stays
+# (userdel keeps it, as it should) never gets that layer, even with the old subordinate range
+ct_user lxt-r
+ssh_user_setup lxt-r
+expect_rc "lxt-r writes into their container" 0 ssh_as lxt-r 'echo private > /tmp/old-account'
+"$CTL" stop lxt-r >/dev/null
+OLD_UID=$(uid_of lxt-r) OLD_GID=$(gid_of lxt-r) OLD_RANGE=$(subuid_of lxt-r)
+userdel -r lxt-r 2>/dev/null
+groupdel lxt-r 2>/dev/null
+run "${DOCTOR[@]}"
+expect_line "doctor names the layer whose account is gone" "layer $LXT_STATE_DIR/users/lxt-r: its account (uid $OLD_UID) no longer exists (lxloginctl destroy lxt-r removes it)"
+run "$CTL" status lxt-r
+expect_match "status still works, from the layer's record" "^user: +lxt-r \(uid $OLD_UID; subordinate ids $OLD_RANGE-"
+groupadd -g $((OLD_GID + 100)) lxt-r
+useradd -m -u $((OLD_UID + 100)) -g lxt-r -s /bin/sh lxt-r
+"$BUILD/lxloginctl" subid assign lxt-r >/dev/null
+[ "$(subuid_of lxt-r)" = "$OLD_RANGE" ] && pass "the new lxt-r (uid $((OLD_UID + 100)), gid $((OLD_GID + 100))) gets the old range, the first free one" ||
+	fail "the new account got range $(subuid_of lxt-r), not $OLD_RANGE"
+ssh_user_setup lxt-r
+run ssh_as lxt-r 'cat /tmp/old-account'
+[ "$RC" != 0 ] && pass "the new account gets no session" || fail "the new account got a session" "$OUT"
+expect_no_match "... and never the old account's files" "^private$"
+expect_match "... saying why, naming lxloginctl reset" "made for another account of that name \(uid $OLD_UID.*'lxloginctl reset lxt-r'"
+run "${DOCTOR[@]}"
+expect_match "doctor names the layer made for another uid" "^layer $LXT_STATE_DIR/users/lxt-r: made for uid $OLD_UID, but lxt-r is uid $((OLD_UID + 100)) now"
+rm -rf "$LXT_RUN_DIR/user/lxt-r" "$LXT_RUN_DIR/lxc/lxt-r" # a reboot: no runtime state of the old account left
+run ssh_as lxt-r 'cat /tmp/old-account'
+[ "$RC" != 0 ] && pass "after a reboot, still no session" || fail "after a reboot the new account got a session" "$OUT"
+expect_no_match "... and not the old files" "^private$"
+expect_rc "lxloginctl reset --yes lxt-r" 0 "$CTL" reset --yes lxt-r
+run ssh_as lxt-r 'id -u; cat /tmp/old-account 2>/dev/null || echo fresh'
+expect_line "then the new account logs in, as itself" "$((OLD_UID + 100))"
+expect_line "... on a fresh layer" "fresh"
+
 finish

@@ -5,7 +5,7 @@
 
 CTL=$BUILD/lxloginctl
 T=$(mktemp -d /tmp/lxlogin-ctl.XXXXXX)
-USERS="lxt-alice lxt-bob lxt-carol lxt-admin lxt-broken"
+USERS="lxt-alice lxt-bob lxt-carol lxt-admin lxt-broken lxt-a+b"
 cleanup() {
 	for u in $USERS; do userdel "$u" 2>/dev/null; done
 	groupdel lxt-students 2>/dev/null
@@ -18,7 +18,7 @@ chmod 755 "$T"
 
 groupadd lxt-students
 groupadd lxt-wheel
-for u in $USERS; do useradd -M -N -g users -s /bin/sh "$u"; done
+for u in $USERS; do useradd -M -N -g users -s /bin/sh --badname "$u"; done
 usermod -aG lxt-students lxt-bob
 usermod -aG lxt-students,lxt-wheel lxt-admin
 
@@ -62,6 +62,19 @@ expect_rc "show an uncontained user" 0 "$CTL" --config-dir "$E" policy show lxt-
 expect_match "not contained" "^user lxt-carol \(uid [0-9]+\): not contained \(host session\)"
 expect_rc "show root" 0 "$CTL" --config-dir "$E" policy show root
 expect_line "root is exempt by rule" "user root (uid 0): exempt (host session): uid 0 is always exempt (built-in rule)"
+# issue 15: a users.d file for an account whose name lxlogin cannot contain ('+'): the admin meant to
+# contain it, so it is refused (never a host session), by show and by check alike
+echo "memory = 1G" > "$E/users.d/lxt-a+b.conf"
+chmod 644 "$E/users.d/lxt-a+b.conf"
+expect_rc "show a user with a users.d file and a name lxlogin cannot contain: refused (exit 1)" 1 \
+	"$CTL" --config-dir "$E" policy show lxt-a+b
+expect_match "... refused, not a host session" "^user lxt-a\+b \(uid [0-9]+\): refused \(no session until the policy is fixed\)"
+expect_match "... saying why" "^user name 'lxt-a\+b' cannot be contained"
+expect_rc "... and check reports the file" 1 "$CTL" --config-dir "$E" policy check
+expect_line "... by name" "$E/users.d/lxt-a+b.conf: file name is not a valid user name"
+rm "$E/users.d/lxt-a+b.conf"
+expect_rc "without the file it is a host session again" 0 "$CTL" --config-dir "$E" policy show lxt-a+b
+expect_match "... not contained" "^user lxt-a\+b \(uid [0-9]+\): not contained \(host session\)"
 expect_rc "unknown user" 2 "$CTL" --config-dir "$E" policy show lxt-nobody-here
 expect_line "unknown user message" "lxloginctl: lxt-nobody-here: no such user"
 
