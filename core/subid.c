@@ -162,6 +162,21 @@ static int real_id_in_range(struct idrange r, bool gids, char *who, size_t size)
 	return found;
 }
 
+/* Does an /etc/subgid-style file have a line owned by this uid as a number? */
+static bool uid_owned_line(const char *file, uid_t uid)
+{
+	__do_free char *text = NULL;
+	char *save = NULL, *line, num[16];
+
+	snprintf(num, sizeof(num), "%u:", (unsigned)uid);
+	if (read_subid_file(file, &text) < 0)
+		return false;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (strncmp(line, num, strlen(num)) == 0)
+			return true;
+	return false;
+}
+
 /* A number naming the owner of an /etc/subgid line that is the user's gid, not their uid: libsubid
  * lists the line as theirs (it reads the number as a gid), newgidmap refuses it (it reads a uid). */
 static bool owned_by_gid_number(const char *who, const char *user, gid_t gid)
@@ -195,6 +210,11 @@ static int pick_range(const char *user, uid_t uid, gid_t gid, bool gids, const c
 		}
 	}
 	free(ranges);
+	if (r.count == 0 && gids && uid_owned_line(file, uid))
+		return core_fail(e, -ENOENT,
+				 "%s: a range is owned by '%u', %s's uid: newgidmap takes that, but shadow's libsubid "
+				 "reads a number there as a group's gid and does not find it; write '%s' instead",
+				 file, (unsigned)uid, user, user);
 	if (r.count == 0)
 		return core_fail(
 			e, -ENOENT,

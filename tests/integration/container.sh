@@ -255,4 +255,42 @@ run "$HELPER" start lxt-b
 "$HELPER" stop lxt-b >/dev/null
 usermod -g lxt-b lxt-b # so that userdel removes the user's own group
 
+# --- issue 15: a home the container config cannot hold is refused before anything is written with it
+ct_user lxt-h
+usermod -d "/home/lxt h" lxt-h
+run "$HELPER" start lxt-h
+[ "$RC" != 0 ] && pass "a home with a space is refused" || fail "started with home '/home/lxt h'"
+expect_match "... saying why" "home /home/lxt h cannot be given to a container"
+[ ! -e "$LXT_STATE_DIR/users/lxt-h/upper" ] && pass "... and no layer was written with it" || fail "a layer was made" "$(cat "$LXT_STATE_DIR/users/lxt-h/upper/etc/passwd" 2>&1 | tail -1)"
+usermod -d /home/lxt-h lxt-h
+expect_rc "fixed, the start works" 0 "$HELPER" start lxt-h
+run in_ct lxt-h 'grep "^lxt-h:" /etc/passwd'
+expect_match "... and the layer's passwd has the fixed home" "^lxt-h:x:[0-9]+:[0-9]+::/home/lxt-h:/bin/sh$"
+"$HELPER" stop lxt-h >/dev/null
+
+# --- issue 15: /etc/subgid and a number as the owner. shadow reads it two ways: newgidmap as the
+# user's uid, its libsubid (lxlogin's lookup) as the gid of the group named like the user. Only the
+# user's name works with both: each numeric form is refused by name, saying what to write.
+userdel -r lxt-g >/dev/null 2>&1
+groupdel lxt-g >/dev/null 2>&1
+ct_group lxt-g # the group named like the user, with a gid that is not the user's uid
+groupmod -g 4510 lxt-g
+useradd -m -N -u 4620 -g lxt-g -s /bin/sh lxt-g && CT_USERS+=(lxt-g)
+"$BUILD/lxloginctl" subid assign lxt-g >/dev/null
+printf 'memory = 64M\n' >"$LXT_CONFIG_DIR/users.d/lxt-g.conf"
+chmod 644 "$LXT_CONFIG_DIR/users.d/lxt-g.conf"
+sed -i 's/^lxt-g:/4510:/' /etc/subgid
+run "$HELPER" start lxt-g
+[ "$RC" != 0 ] && pass "a subgid range owned by the gid of group lxt-g (4510) is refused" || fail "started with a gid-owned subgid line"
+expect_match "... saying newgidmap would refuse it, and what to write" "names its owner as '4510', lxt-g's gid: newgidmap reads a number there as a uid \(theirs is 4620\).*write 'lxt-g' or '4620'"
+sed -i 's/^4510:/4620:/' /etc/subgid
+run "$HELPER" start lxt-g
+[ "$RC" != 0 ] && pass "owned by lxt-g's uid (4620): refused too" || fail "started with a uid-owned subgid line"
+expect_match "... saying libsubid does not find it, and what to write" "owned by '4620', lxt-g's uid: newgidmap takes that, but shadow's libsubid .* write 'lxt-g' instead"
+sed -i 's/^4620:/lxt-g:/' /etc/subgid
+expect_rc "owned by the name: the start works" 0 "$HELPER" start lxt-g
+run in_ct lxt-g 'id -u'
+expect_line "... as lxt-g inside" "4620"
+"$HELPER" stop lxt-g >/dev/null
+
 finish

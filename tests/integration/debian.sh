@@ -32,6 +32,29 @@ expect_rc "sudo -n true works with root = yes" 0 ssh_as lxt-a 'sudo -n true'
 run ssh_as lxt-a 'sudo -n id -u'
 expect_line "... and makes the user root inside" "0"
 expect_rc "sudo -n true fails with root = no" 1 ssh_as lxt-b 'sudo -n true'
+
+# --- issue 15, point 3 (SECURITY.md case 57): root inside keeps setgid and setuid bits and file
+# capabilities on its layer (overlayfs writes them with its mounter's credentials), and they work
+# inside; from the host they grant nothing
+run ssh_as lxt-a 'sudo -n sh -c "chgrp staff /usr/bin/id && chmod g+s /usr/bin/id && chmod u+s /usr/bin/whoami && stat -c %A /usr/bin/id /usr/bin/whoami"'
+expect_line "chmod g+s on a copied-up binary holds" "-rwxr-sr-x"
+expect_line "chmod u+s on a copied-up binary holds" "-rwsr-xr-x"
+run ssh_as lxt-a 'id -gn; whoami'
+expect_line "... the setgid program runs with its group" "staff"
+expect_line "... the setuid program runs as its owner, root inside" "root"
+PING=$(ssh_as lxt-a 'command -v ping')
+run ssh_as lxt-a "sudo -n setcap -r $PING; ping -c1 -W2 127.0.0.1 >/dev/null 2>&1; echo without=\$?; sudo -n setcap cap_net_raw+ep $PING && getcap $PING; ping -c1 -W2 127.0.0.1 >/dev/null 2>&1; echo with=\$?"
+expect_line "setcap cap_net_raw+ep on a copied-up binary holds" "$PING cap_net_raw=ep"
+expect_match "... without it, ping as the user fails" "^without=[1-9]"
+expect_line "... with it, ping runs as the user" "with=0"
+UP=$LXT_STATE_DIR/users/lxt-a/upper
+[ "$(stat -c '%u %A' "$UP/usr/bin/whoami" 2>&1)" = "$(subuid_of lxt-a) -rwsr-xr-x" ] &&
+	pass "on the host the setuid file belongs to the user's range, not to root" || fail "owner on the host: $(stat -c '%u %A' "$UP/usr/bin/whoami" 2>&1)"
+run python3 -c "import os, struct, sys; d = os.getxattr(sys.argv[1], 'security.capability'); print(hex(struct.unpack('<I', d[:4])[0] & 0xff000000), struct.unpack('<I', d[20:24])[0])" "$UP$PING"
+expect_line "... the file capability is namespaced to the container's root (v3, rootid = the range's first id)" "0x3000000 $(subuid_of lxt-a)"
+[ "$(stat -c '%u %a' "$LXT_STATE_DIR/users")" = "0 700" ] && pass "... under a directory only root can enter" || fail "users dir: $(stat -c '%u %a' "$LXT_STATE_DIR/users")"
+run as_user lxt-b "$UP/usr/bin/whoami"
+[ "$RC" != 0 ] && pass "... an unprivileged host user cannot run them" || fail "a host user ran the layer's setuid binary" "$OUT"
 run ssh_as lxt-a 'apt-get --version | head -1'
 expect_match "apt-get runs inside" "^apt [0-9]"
 OUT=$(unset LANG LANGUAGE LC_ALL; ssh_as lxt-a 'echo "$SHELL|$HOME|$LANG|$(pwd)|$USER"' 2>&1) # the client sends no locale

@@ -197,10 +197,26 @@ if command -v tmux >/dev/null; then
 	wait_screen '^NS-' && ! screen | grep -q "^NS-$HOST_PIDNS" && screen | grep -qE '^NS-pid:\[[0-9]+\]-lxt-b$' &&
 		pass "console: login on a pty lands in the container" || fail "console: login" "$(screen)"
 	type_line 'exit'
+	for i in $(seq 50); do "${TM[@]}" has-session -t lxt 2>/dev/null || break; sleep 0.2; done
+
+	# issue 15: su -c CMD USER from root's terminal: CMD runs inside and its output reaches the caller
+	"${TM[@]}" new-session -d -s lxt -x 80 -y 24 "su -c 'echo SU-\$(hostname)-\$(readlink /proc/self/ns/pid)' lxt-b; echo SU-EXIT-\$?; sleep 300"
+	wait_screen '^SU-EXIT-' && screen | grep -qE '^SU-lxt-b-pid:\[[0-9]+\]$' && ! screen | grep -q "^SU-.*-$HOST_PIDNS" &&
+		pass "su -c from a terminal: runs inside, its output reaches the caller" || fail "su -c on a terminal" "$(screen)"
 	"${TM[@]}" kill-server 2>/dev/null
 else
 	printf 'SKIPPED: pty and console checks (tmux is not installed)\n'
 fi
+
+# --- issue 15: a pty session's byte stream is exactly a plain login's: the pty inside does the
+# newline translation once, the relay passes its bytes untouched (no \r\r\n)
+PTY_CMD='printf "a\nb\n\ttab\033[1mbold\033[0m\n"; exit 3'
+plain=$(ssh -tt "${SSH_OPTS[@]}" -p "$SSHD_PORT" root@127.0.0.1 "$PTY_CMD" </dev/null 2>/dev/null | od -An -c | tr -s ' \n' ' ')
+inside=$(ssh -tt "${SSH_OPTS[@]}" -p "$SSHD_PORT" lxt-a@127.0.0.1 "$PTY_CMD" </dev/null 2>/dev/null | od -An -c | tr -s ' \n' ' ')
+case "$plain" in *'a \r \n b \r \n'*) pass "ssh -tt as root (the host's plain login): a\\r\\nb\\r\\n" ;; *) fail "the plain login's stream: $plain" ;; esac
+[ -n "$inside" ] && [ "$inside" = "$plain" ] && pass "ssh -tt into the container: byte for byte the plain login's stream" ||
+	fail "pty stream differs from a plain login's" "plain:  $plain"$'\n'"inside: $inside"
+expect_rc "ssh -tt passes the exit status" 3 ssh -tt "${SSH_OPTS[@]}" -p "$SSHD_PORT" lxt-a@127.0.0.1 "$PTY_CMD"
 
 # --- su -l from root: inside (no PAM module on that path; lxlogin-shell asks the helper)
 run su -l lxt-b -c 'readlink /proc/self/ns/pid; hostname'
