@@ -1,4 +1,4 @@
-/* pam_lxlogin.c - PAM session module: a contained user's session goes into their own container. */
+/* pam_lxlogin.c - PAM module: a contained user's session goes into their own container; no host jobs of theirs. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -195,6 +195,64 @@ static int handle_open_session(pam_handle_t *pamh, unsigned flags)
 	policy_result_free(&res);
 	policy_account_free(&acct);
 	return code;
+}
+
+/*
+ * The account phase, for the services that run a user's commands on the
+ * host without a login shell: cron, atd, systemd-user. A contained user (or
+ * one whose policy refuses them) gets none of those host processes, outside
+ * their container and its limits: PAM_PERM_DENIED. Root, exempt and
+ * uncontained users are ignored, decided in-process as for a session.
+ */
+static int handle_acct_mgmt(pam_handle_t *pamh, unsigned flags)
+{
+	struct policy_account acct = { 0 };
+	struct policy_result res;
+	struct policy_user pu;
+	const char *user = NULL, *service = NULL;
+	int r, code = PAM_PERM_DENIED;
+
+	if (pam_get_item(pamh, PAM_USER, (const void **)&user) != PAM_SUCCESS || !user) {
+		pam_syslog(pamh, LOG_ERR, "no user for this account check");
+		return PAM_USER_UNKNOWN;
+	}
+	if (pam_get_item(pamh, PAM_SERVICE, (const void **)&service) != PAM_SUCCESS || !service)
+		service = "?";
+	r = policy_account_lookup(user, &acct);
+	if (r < 0) {
+		pam_syslog(pamh, LOG_ERR, "%s: %s", user,
+			   r == -ENOENT ? "no such user" : "user database lookup failed");
+		return r == -ENOENT ? PAM_USER_UNKNOWN : PAM_AUTHINFO_UNAVAIL;
+	}
+	if (acct.uid == 0) {
+		policy_account_free(&acct);
+		return PAM_IGNORE; /* root: always, nothing read */
+	}
+	pu = (struct policy_user){ acct.name, acct.uid, (const char *const *)acct.groups, acct.n_groups };
+	if (policy_resolve(LXLOGIN_CONFIG_DIR, &pu, &res) < 0) {
+		pam_syslog(pamh, LOG_ERR, "%s: out of memory resolving the policy", user);
+		policy_account_free(&acct);
+		return PAM_BUF_ERR;
+	}
+	if (res.verdict == POLICY_EXEMPT || res.verdict == POLICY_NOT_CONTAINED) {
+		if (flags & FLAG_DEBUG)
+			pam_syslog(pamh, LOG_DEBUG, "%s: %s on the host: %s", user, service, res.reason);
+		code = PAM_IGNORE;
+	} else {
+		pam_syslog(pamh, LOG_NOTICE,
+			   "%s: %s refused: a contained user runs nothing on the host (%s); their %s jobs belong "
+			   "in their container",
+			   user, service, res.verdict == POLICY_REFUSED ? "policy refused" : res.reason, service);
+	}
+	policy_result_free(&res);
+	policy_account_free(&acct);
+	return code;
+}
+
+PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	(void)flags;
+	return handle_acct_mgmt(pamh, parse_args(pamh, argc, argv));
 }
 
 PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)

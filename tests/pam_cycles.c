@@ -1,4 +1,4 @@
-/* pam_cycles.c - open and close a PAM session N times through a real stack from a test directory. */
+/* pam_cycles.c - check the account and open and close a PAM session N times through a real stack from a test directory. */
 #include <dirent.h>
 #include <security/pam_appl.h>
 #include <stdio.h>
@@ -33,7 +33,7 @@ static int count_fds(void)
 int main(int argc, char **argv)
 {
 	struct pam_conv c = { conv, NULL };
-	int cycles, failures = 0, before, after;
+	int cycles, failures = 0, before, after, account = -1;
 
 	if (argc != 5) {
 		fprintf(stderr, "usage: pam_cycles CONFDIR SERVICE USER CYCLES\n");
@@ -45,6 +45,8 @@ int main(int argc, char **argv)
 		pam_handle_t *pamh = NULL;
 		int r = pam_start_confdir(argv[2], argv[3], &c, argv[1], &pamh);
 		if (r == PAM_SUCCESS)
+			account = pam_acct_mgmt(pamh, 0); /* reported, not a failure: a contained user is denied */
+		if (r == PAM_SUCCESS)
 			r = pam_open_session(pamh, 0);
 		if (r == PAM_SUCCESS)
 			r = pam_close_session(pamh, 0);
@@ -54,5 +56,6 @@ int main(int argc, char **argv)
 	}
 	after = count_fds();
 	printf("cycles %d failures %d fds %d -> %d\n", cycles, failures, before, after);
+	printf("account %s\n", account == PAM_SUCCESS ? "granted" : account == PAM_PERM_DENIED ? "denied" : "other");
 	return failures == 0 && before == after ? 0 : 1;
 }

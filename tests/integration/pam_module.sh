@@ -1,5 +1,6 @@
 #!/bin/bash
-# pam_module.sh - pam_lxlogin.so opened and closed 1,000 times under valgrind: no leak, no fd growth.
+# pam_module.sh - pam_lxlogin.so's account check and session open/close 1,000 times under valgrind: no
+# leak, no fd growth; the account check denies a contained user (cron's stack) and lets the exempt one by.
 . "$(dirname "$0")/../lib.sh"
 . "$SRC/tests/container-lib.sh"
 command -v valgrind >/dev/null || skip "valgrind is not installed"
@@ -13,7 +14,8 @@ printf 'image = busybox\nexempt_groups = lxt-admins\nstart_timeout = 60s\n' > "$
 CYCLES=${LXT_PAM_CYCLES:-1000}
 PAMD=$(dirname "$LXT_RUN_DIR")/pam.d
 mkdir -p "$PAMD"
-printf 'session [success=done ignore=ignore default=die] %s\nsession required pam_permit.so\n' "$PAM_MODULE" > "$PAMD/lxlogin-test"
+printf 'account requisite %s\naccount required pam_permit.so\nsession [success=done ignore=ignore default=die] %s\nsession required pam_permit.so\n' \
+	"$PAM_MODULE" "$PAM_MODULE" > "$PAMD/lxlogin-test"
 expect_rc "start lxt-a's container" 0 "$HELPER" start lxt-a
 VG=(valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
 	--error-exitcode=99 --track-fds=no)
@@ -21,6 +23,8 @@ for u in lxt-e lxt-a; do
 	run "${VG[@]}" "$BUILD/tests/pam_cycles" "$PAMD" lxlogin-test "$u" "$CYCLES"
 	[ "$RC" = 0 ] && pass "$u: $CYCLES open/close cycles, no leak, no fd growth under valgrind" || fail "$u: valgrind or fd count (exit $RC)" "$(printf '%s\n' "$OUT" | tail -30)"
 	expect_match "$u: every cycle succeeded" "^cycles $CYCLES failures 0 fds ([0-9]+) -> \1$"
+	[ "$u" = lxt-e ] && expect_line "$u (exempt): the account check lets them by" "account granted"
+	[ "$u" = lxt-a ] && expect_line "$u (contained): the account check (cron's, atd's) denies them" "account denied"
 done
 # An exempt user's session is decided in the module: no process is started for it.
 if command -v strace >/dev/null; then
