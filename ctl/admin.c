@@ -532,7 +532,8 @@ static size_t orphan_layers(void)
 		else if (have && rec.uid != pw->pw_uid)
 			printf("layer %s/users/%s: made for uid %u, but %s is uid %u now: refused until lxloginctl "
 			       "reset %s\n",
-			       LXLOGIN_STATE_DIR, names[i], (unsigned)rec.uid, names[i], (unsigned)pw->pw_uid, names[i]);
+			       LXLOGIN_STATE_DIR, names[i], (unsigned)rec.uid, names[i], (unsigned)pw->pw_uid,
+			       names[i]);
 		else
 			continue;
 		found++;

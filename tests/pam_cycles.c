@@ -1,4 +1,4 @@
-/* pam_cycles.c - check the account and open and close a PAM session N times through a real stack from a test directory. */
+/* pam_cycles.c - the account check and N session opens and closes through a real PAM stack from a test dir. */
 #include <dirent.h>
 #include <security/pam_appl.h>
 #include <stdio.h>
