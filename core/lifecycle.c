@@ -40,13 +40,11 @@ void core_user_free(struct core_user *u)
 }
 
 /*
- * Resolve a user name to everything a start needs: the account (NSS), the
- * verdict and effective policy, the subordinate ranges, the hostname. Only a
- * contained user with a clean policy gets here without an error, and only
- * with a home the container config can hold (checked before anything is
- * written with it).
+ * The account (NSS; with rec, the layer's record of one deleted since) and
+ * the policy resolved for it. Never a system account.
  */
-int core_user_load(const char *name, struct core_user *u, struct core_err *e)
+static int account_and_policy(const char *name, const struct layer_account *rec, struct core_user *u,
+			      struct core_err *e)
 {
 	struct policy_user pu;
 	int r;
@@ -55,15 +53,38 @@ int core_user_load(const char *name, struct core_user *u, struct core_err *e)
 	if (!policy_name_valid(name))
 		return core_fail(e, -EINVAL, "'%.40s' is not a user name lxlogin accepts", name);
 	r = policy_account_lookup(name, &u->acct);
-	if (r < 0)
+	if (r == -ENOENT && rec) { /* userdel'd: the layer still says whose it was */
+		u->acct.name = strdup(name);
+		u->acct.home = strdup("/");
+		u->acct.groups = calloc(1, sizeof(char *));
+		u->acct.uid = rec->uid;
+		u->acct.gid = rec->gid;
+		if (!u->acct.name || !u->acct.home || !u->acct.groups)
+			return core_fail(e, -ENOMEM, "out of memory");
+	} else if (r < 0) {
 		return core_fail(e, r, "%s: %s", name, r == -ENOENT ? "no such user" : "user database lookup failed");
+	}
 	if (u->acct.uid < uid_min())
 		return core_fail(e, -EPERM, "%s: uid %u is a system account (below UID_MIN): never contained", name,
 				 (unsigned)u->acct.uid);
 	pu = (struct policy_user){ u->acct.name, u->acct.uid, (const char *const *)u->acct.groups, u->acct.n_groups };
 	r = policy_resolve(LXLOGIN_CONFIG_DIR, &pu, &u->policy);
+	return r < 0 ? core_fail(e, r, "policy: %s", strerror(-r)) : 0;
+}
+
+/*
+ * Resolve a user name to everything a start needs: the account (NSS), the
+ * verdict and effective policy, the subordinate ranges, the hostname. Only a
+ * contained user with a clean policy gets here without an error, and only
+ * with a home the container config can hold (checked before anything is
+ * written with it).
+ */
+int core_user_load(const char *name, struct core_user *u, struct core_err *e)
+{
+	int r = account_and_policy(name, NULL, u, e);
+
 	if (r < 0)
-		return core_fail(e, r, "policy: %s", strerror(-r));
+		return r;
 	if (u->policy.verdict == POLICY_REFUSED)
 		return core_fail(e, -EPERM, "%s", u->policy.diag.n_msgs ? u->policy.diag.msgs[0] : u->policy.reason);
 	if (u->policy.verdict != POLICY_CONTAINED)
@@ -93,33 +114,11 @@ int core_user_load(const char *name, struct core_user *u, struct core_err *e)
 int core_user_load_admin(const char *name, struct core_user *u, struct core_err *e)
 {
 	struct layer_account rec;
-	bool have_rec;
-	struct policy_user pu;
-	int r;
+	bool have_rec = policy_name_valid(name) && layer_account_read(name, &rec) == 0;
+	int r = account_and_policy(name, have_rec ? &rec : NULL, u, e);
 
-	memset(u, 0, sizeof(*u));
-	if (!policy_name_valid(name))
-		return core_fail(e, -EINVAL, "'%.40s' is not a user name lxlogin accepts", name);
-	have_rec = layer_account_read(name, &rec) == 0;
-	r = policy_account_lookup(name, &u->acct);
-	if (r == -ENOENT && have_rec) { /* userdel'd: the layer still says whose it was */
-		u->acct.name = strdup(name);
-		u->acct.home = strdup("/");
-		u->acct.groups = calloc(1, sizeof(char *));
-		u->acct.uid = rec.uid;
-		u->acct.gid = rec.gid;
-		if (!u->acct.name || !u->acct.home || !u->acct.groups)
-			return core_fail(e, -ENOMEM, "out of memory");
-	} else if (r < 0) {
-		return core_fail(e, r, "%s: %s", name, r == -ENOENT ? "no such user" : "user database lookup failed");
-	}
-	if (u->acct.uid < uid_min())
-		return core_fail(e, -EPERM, "%s: uid %u is a system account (below UID_MIN): never contained", name,
-				 (unsigned)u->acct.uid);
-	pu = (struct policy_user){ u->acct.name, u->acct.uid, (const char *const *)u->acct.groups, u->acct.n_groups };
-	r = policy_resolve(LXLOGIN_CONFIG_DIR, &pu, &u->policy);
 	if (r < 0)
-		return core_fail(e, r, "policy: %s", strerror(-r));
+		return r;
 	if (u->policy.verdict != POLICY_CONTAINED)
 		policy_values_default(&u->policy.values);
 	if (subid_user_ranges(name, u->acct.uid, u->acct.gid, &u->uids, &u->gids, e) < 0 && have_rec) {
