@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -155,9 +156,12 @@ static void boot_wait_as_user(const struct core_user *u, time_t deadline)
 		if (pipe2(pipefd, O_CLOEXEC) < 0)
 			break;
 		/* the session's stdio: nothing in, its answer to the pipe */
-		if (dup2(null, 0) < 0 || dup2(pipefd[1], 1) < 0 || dup2(null, 2) < 0)
-			break;
+		r = dup2(null, 0) < 0 || dup2(pipefd[1], 1) < 0 || dup2(null, 2) < 0 ? -errno : 0;
 		close(pipefd[1]);
+		if (r < 0) {
+			close(pipefd[0]);
+			break;
+		}
 		r = attach_spawn(&layout, &req, &p, &ignored);
 		if (r < 0) {
 			close(pipefd[0]);
@@ -242,6 +246,9 @@ static int run_child(const struct core_user *u, const struct cgroup_layout *l, e
 		}
 		close_range(4, ~0U, 0);
 		r = privs_drop_to_user(u->acct.uid, u->acct.gid, &ce);
+		/* dumpable again only for the start, where newuidmap needs it (privs_drop_to_user) */
+		if (r == 0 && op != OP_START && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+			r = core_fail(&ce, -errno, "PR_SET_DUMPABLE: %s", strerror(errno));
 		if (r < 0) {
 			child_result(fd, r, ce.msg);
 			_exit(1);
@@ -350,12 +357,15 @@ int core_exec(const struct core_user *u, bool as_root, char *const argv[], int *
 		struct core_err ce;
 
 		snprintf(term, sizeof(term), "TERM=%s", t && strlen(t) < 64 && !strchr(t, '/') ? t : "dumb");
-		req.terminal = isatty(STDIN_FILENO) || isatty(STDOUT_FILENO) || isatty(STDERR_FILENO);
+		req.terminal = attach_wants_terminal();
 		r = cgroup_user_enter(&layout, u->acct.name, CGROUP_SESSIONS, getpid(), &ce);
 		cgroup_layout_close(&layout);
 		close_range(3, ~0U, 0);
 		if (r == 0)
 			r = privs_drop_to_user(u->acct.uid, u->acct.gid, &ce);
+		/* not dumpable: its stdio is root's terminal, no process of the user's may open it */
+		if (r == 0 && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+			r = core_fail(&ce, -errno, "PR_SET_DUMPABLE: %s", strerror(errno));
 		if (r == 0)
 			r = cgroup_layout_open(&layout, &ce);
 		if (r == 0)

@@ -24,8 +24,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <linux/capability.h>
 #include <linux/magic.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -46,6 +48,7 @@
 
 #define PASSWD_MAX (1 << 20)
 #define LABEL_MAX 256
+#define ATTACH_READY_TIMEOUT_S 60 /* from fork to the session's first word */
 
 /* What P learns about the init before forking, for the children (read from the host's /proc). */
 struct init_facts {
@@ -60,9 +63,9 @@ static const struct {
 	int flag;
 	bool required; /* a container always has its own */
 } namespaces[] = {
-	{ "user", CLONE_NEWUSER, true },      { "mnt", CLONE_NEWNS, true },   { "pid", CLONE_NEWPID, true },
-	{ "uts", CLONE_NEWUTS, false },	      { "ipc", CLONE_NEWIPC, false }, { "net", CLONE_NEWNET, false },
-	{ "cgroup", CLONE_NEWCGROUP, false },
+	{ "user", CLONE_NEWUSER, true },      { "mnt", CLONE_NEWNS, true },	{ "pid", CLONE_NEWPID, true },
+	{ "uts", CLONE_NEWUTS, false },	      { "ipc", CLONE_NEWIPC, false },	{ "net", CLONE_NEWNET, false },
+	{ "cgroup", CLONE_NEWCGROUP, false }, { "time", CLONE_NEWTIME, false },
 };
 
 static bool same_file(const char *a, const char *b, int *ret_err)
@@ -77,16 +80,21 @@ static bool same_file(const char *a, const char *b, int *ret_err)
 	return x.st_dev == y.st_dev && x.st_ino == y.st_ino;
 }
 
-/* The AppArmor profile confining pid, "" when AppArmor is off or pid is unconfined. */
-static void apparmor_label(pid_t pid, char *out, size_t size)
+/*
+ * The AppArmor profile confining pid: "" when AppArmor is off or pid is
+ * unconfined; -EIO when AppArmor is on and the label cannot be read (the
+ * session would otherwise run less confined than the container).
+ */
+static int apparmor_label(pid_t pid, char *out, size_t size)
 {
+	__do_fclose FILE *on = fopen("/sys/module/apparmor/parameters/enabled", "re");
 	char path[64], buf[LABEL_MAX] = "";
 	__do_close int fd = -EBADF;
 	ssize_t n;
 
 	out[0] = '\0';
-	if (access("/sys/module/apparmor/parameters/enabled", F_OK) < 0)
-		return;
+	if (!on || fgetc(on) != 'Y')
+		return 0;
 	snprintf(path, sizeof(path), "/proc/%d/attr/apparmor/current", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -95,11 +103,12 @@ static void apparmor_label(pid_t pid, char *out, size_t size)
 	}
 	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
 	if (n <= 0)
-		return;
+		return -EIO;
 	buf[n] = '\0';
 	buf[strcspn(buf, " \t\n")] = '\0'; /* "lxc-container-default-cgns (enforce)" */
 	if (strcmp(buf, "unconfined") != 0)
 		snprintf(out, size, "%s", buf);
+	return 0;
 }
 
 static int init_facts_read(const struct ct_init *init, struct init_facts *f, struct core_err *e)
@@ -109,14 +118,17 @@ static int init_facts_read(const struct ct_init *init, struct init_facts *f, str
 
 	memset(f, 0, sizeof(*f));
 	for (size_t i = 0; i < ARRAY_SIZE(namespaces); i++) {
+		struct stat st;
 		snprintf(mine, sizeof(mine), "/proc/self/ns/%s", namespaces[i].name);
 		snprintf(theirs, sizeof(theirs), "/proc/%d/ns/%s", (int)init->pid, namespaces[i].name);
+		if (stat(mine, &st) < 0 && errno == ENOENT)
+			continue; /* a kind of namespace this kernel does not have */
 		if (!same_file(mine, theirs, &err))
 			f->flags |= err ? 0 : namespaces[i].flag;
-		if (err && namespaces[i].required)
+		if (err) /* ours exists, theirs cannot be read: never stay in ours by mistake */
 			return core_fail(e, err, "the container's %s namespace: %s", namespaces[i].name,
 					 strerror(-err));
-		if (!err && !(f->flags & namespaces[i].flag) && namespaces[i].required)
+		if (!(f->flags & namespaces[i].flag) && namespaces[i].required)
 			return core_fail(e, -EPERM, "the container's init shares our %s namespace (refused)",
 					 namespaces[i].name);
 	}
@@ -124,7 +136,8 @@ static int init_facts_read(const struct ct_init *init, struct init_facts *f, str
 		return core_fail(e, -ESRCH, "the container's init is gone");
 	f->bounding = strtoull(value, NULL, 16);
 	f->no_new_privs = proc_status_field(init->pid, "NoNewPrivs:", value, sizeof(value)) == 0 && value[0] == '1';
-	apparmor_label(init->pid, f->label, sizeof(f->label));
+	if (apparmor_label(init->pid, f->label, sizeof(f->label)) < 0)
+		return core_fail(e, -EIO, "AppArmor is on but the profile of the container's init cannot be read");
 	if (syscall(SYS_pidfd_send_signal, init->pidfd, 0, NULL, 0) < 0)
 		return core_fail(e, -ESRCH, "the container's init is gone");
 	return 0;
@@ -187,32 +200,48 @@ static int cgroup_join(const struct cgroup_layout *l, const char *user, char *wh
 	return 0;
 }
 
-/* The entry of uid in the container's /etc/passwd (read inside, as the target; no NSS module is loaded). */
-static void passwd_lookup(uid_t uid, char *name, size_t nsize, char *home, size_t hsize, char *shell, size_t ssize)
+/* A small file of the container's, read inside (no NSS module is ever loaded here); NULL if none. */
+static char *container_file(const char *path)
 {
-	__do_close int fd = open("/etc/passwd", O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	__do_close int fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
 	__do_free char *text = fd < 0 ? NULL : malloc(PASSWD_MAX + 1);
-	char idfield[16];
 	ssize_t n = 0, got;
 
-	snprintf(home, hsize, "/");
-	snprintf(shell, ssize, "/bin/sh");
 	if (!text)
-		return;
+		return NULL;
 	while (n < PASSWD_MAX && (got = read(fd, text + n, (size_t)(PASSWD_MAX - n))) > 0)
 		n += got;
 	text[n] = '\0';
+	return move_ptr(text);
+}
+
+/* Split line at ':' into at most max fields (the rest stays in the last); the count. */
+static size_t fields(char *line, char **f, size_t max)
+{
+	size_t k = 1;
+
+	f[0] = line;
+	for (char *c = line; *c && k < max; c++)
+		if (*c == ':')
+			*c = '\0', f[k++] = c + 1;
+	return k;
+}
+
+/* The entry of uid in the container's /etc/passwd: name, home, shell (defaults kept if none). */
+static void passwd_lookup(uid_t uid, char *name, size_t nsize, char *home, size_t hsize, char *shell, size_t ssize)
+{
+	__do_free char *text = container_file("/etc/passwd");
+	char idfield[16];
+
+	snprintf(home, hsize, "/");
+	snprintf(shell, ssize, "/bin/sh");
 	snprintf(idfield, sizeof(idfield), "%u", (unsigned)uid);
 	for (char *line = text, *next; line && *line; line = next) {
-		char *f[7] = { line };
-		size_t k = 1;
+		char *f[7];
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
-		for (char *c = line; *c && k < 7; c++)
-			if (*c == ':')
-				*c = '\0', f[k++] = c + 1;
-		if (k < 7 || strcmp(f[2], idfield) != 0)
+		if (fields(line, f, 7) < 7 || strcmp(f[2], idfield) != 0)
 			continue;
 		if (f[0][0])
 			snprintf(name, nsize, "%s", f[0]);
@@ -222,6 +251,33 @@ static void passwd_lookup(uid_t uid, char *name, size_t nsize, char *home, size_
 			snprintf(shell, ssize, "%s", f[6]);
 		return;
 	}
+}
+
+/* The groups of the container's /etc/group that name user as a member (as initgroups would give). */
+static size_t groups_lookup(const char *user, gid_t primary, gid_t *ret, size_t max)
+{
+	__do_free char *text = container_file("/etc/group");
+	size_t n = 0;
+
+	for (char *line = text, *next; line && *line && n < max; line = next) {
+		char *f[4], *end;
+		unsigned long gid;
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (fields(line, f, 4) < 4 || f[2][0] < '0' || f[2][0] > '9')
+			continue;
+		errno = 0;
+		gid = strtoul(f[2], &end, 10);
+		if (errno || *end || gid > 65535 || gid == primary)
+			continue;
+		for (char *m = strtok(f[3], ","); m; m = strtok(NULL, ","))
+			if (strcmp(m, user) == 0) {
+				ret[n++] = (gid_t)gid;
+				break;
+			}
+	}
+	return n;
 }
 
 /* The container's default locale (/etc/default/locale, as pam_env reads it) when none was passed in. */
@@ -260,13 +316,18 @@ static void signals_reset(void)
 /* C2: a pty of the container's own devpts as our terminal; the master goes to P with our pidfd. */
 static int pty_inside(const struct attach_proc *p, int sock, int self)
 {
-	__do_close int ptmx = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	__do_close int ptmx = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	__do_close int slave = -EBADF;
 	struct statfs sf;
 	int unlock = 0, fds[2];
 
-	if (ptmx < 0 || fstatfs(ptmx, &sf) < 0 || sf.f_type != DEVPTS_SUPER_MAGIC ||
-	    ioctl(ptmx, TIOCSPTLCK, &unlock) < 0)
+	if (ptmx < 0 || fstatfs(ptmx, &sf) < 0)
+		return -1;
+	if (sf.f_type != DEVPTS_SUPER_MAGIC) {
+		errno = ENOTTY;
+		return -1;
+	}
+	if (ioctl(ptmx, TIOCSPTLCK, &unlock) < 0)
 		return -1;
 	slave = ioctl(ptmx, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (slave < 0)
@@ -301,6 +362,19 @@ static int bounding_copy(uint64_t bounding)
 	return 0;
 }
 
+/* Permitted = effective = only what is listed, inheritable and ambient none. */
+static int caps_only(const int *keep, size_t n)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2] = { { 0, 0, 0 }, { 0, 0, 0 } };
+
+	for (size_t i = 0; i < n; i++) {
+		d[keep[i] / 32].permitted |= 1U << (keep[i] % 32);
+		d[keep[i] / 32].effective |= 1U << (keep[i] % 32);
+	}
+	return (int)syscall(SYS_capset, &hdr, d);
+}
+
 static void exec_payload(const struct attach_req *r, const char *shell)
 {
 	const char *base = strrchr(shell, '/') ? strrchr(shell, '/') + 1 : shell;
@@ -319,22 +393,60 @@ static void exec_payload(const struct attach_req *r, const char *shell)
 	fprintf(stderr, "lxlogin: cannot run %s inside the container: %s\n", shell, strerror(errno));
 }
 
-/* C2, from fork to exec, in the order LXC's attach keeps: ids, seccomp, terminal, profile, no_new_privs. */
+/*
+ * C2, from fork to exec, in the order LXC's attach keeps (ids, seccomp,
+ * profile, no_new_privs), with one rule above it: nothing of the host's
+ * reaches a container path. The AppArmor profile, the only step that needs
+ * the host's /proc, is taken first and that fd closed; every other fd but
+ * stdio and the socket to P was closed at the start. Only then are files of
+ * the container read (its passwd, group, locale) or a path of it entered
+ * (home), all of which root inside controls.
+ */
 __attribute__((noreturn)) static void session_main(const struct attach_req *r, const struct attach_proc *p,
 						   const struct init_facts *f, int sock, int host_proc)
 {
-	char name[64], home[512], shell[512], label_cmd[LABEL_MAX + 16];
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct none[2] = { { 0, 0, 0 }, { 0, 0, 0 } };
+	static const int setgid_only[] = { CAP_SETGID };
+	char name[64], home[512], shell[512], label_cmd[LABEL_MAX + 16], cwd[PATH_MAX];
+	gid_t groups[64];
+	size_t n_groups;
 	__do_close int self = -EBADF;
+	int rc;
 
 	signals_reset();
+	/* stdio, the socket (3) and the host's /proc (4, while needed): nothing else, from here on */
+	sock = fcntl(sock, F_DUPFD_CLOEXEC, 10);
+	host_proc = host_proc >= 0 ? fcntl(host_proc, F_DUPFD_CLOEXEC, 10) : -EBADF;
+	if (sock < 0 || dup3(sock, 3, O_CLOEXEC) < 0 || (host_proc >= 0 && dup3(host_proc, 4, O_CLOEXEC) < 0))
+		_exit(125);
+	sock = 3;
+	host_proc = host_proc >= 0 ? 4 : -EBADF;
+	close_range(host_proc >= 0 ? 5 : 4, ~0U, 0);
 	if (bounding_copy(f->bounding) < 0)
 		child_fail(sock, "the init's capability bounding set");
-	if (setgroups(0, NULL) < 0 || setresgid(r->gid, r->gid, r->gid) < 0 || setresuid(r->uid, r->uid, r->uid) < 0)
+	if (setresgid(r->gid, r->gid, r->gid) < 0 || setresuid(r->uid, r->uid, r->uid) < 0)
 		child_fail(sock, r->uid ? "becoming the user inside" : "becoming root inside");
-	if (seccomp_load_container() < 0)
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) /* after the id change, which clears it */
+		child_fail(sock, "the parent-death signal");
+	rc = seccomp_load_container();
+	if (rc < 0) {
+		errno = -rc;
 		child_fail(sock, "the container's seccomp filter");
+	}
+	if (f->label[0]) { /* the init's AppArmor profile, as LXC's attach takes it, before anything else */
+		__do_close int fd = openat(host_proc, "self/attr/apparmor/current", O_WRONLY | O_CLOEXEC);
+		int n = snprintf(label_cmd, sizeof(label_cmd), "changeprofile %s", f->label);
+		if (fd < 0)
+			fd = openat(host_proc, "self/attr/current", O_WRONLY | O_CLOEXEC);
+		if (fd >= 0 && write(fd, label_cmd, (size_t)n) != n && errno == 0)
+			errno = EIO;
+		if (fd < 0 || errno)
+			child_fail(sock, "taking the container's AppArmor profile");
+	}
+	if (host_proc >= 0)
+		close(host_proc);
+	/* the user keeps only CAP_SETGID, for their groups, while the container's files are read */
+	if (r->uid != 0 && caps_only(setgid_only, ARRAY_SIZE(setgid_only)) < 0)
+		child_fail(sock, "dropping capabilities");
 	self = (int)syscall(SYS_pidfd_open, getpid(), 0);
 	if (self < 0)
 		child_fail(sock, "a pidfd of the session");
@@ -348,6 +460,11 @@ __attribute__((noreturn)) static void session_main(const struct attach_req *r, c
 	}
 	snprintf(name, sizeof(name), "%s", r->uid ? r->user : "root");
 	passwd_lookup(r->uid, name, sizeof(name), home, sizeof(home), shell, sizeof(shell));
+	n_groups = groups_lookup(name, r->gid, groups, ARRAY_SIZE(groups));
+	if (setgroups(n_groups, groups) < 0)
+		child_fail(sock, "the user's groups inside");
+	if (r->uid != 0 && caps_only(NULL, 0) < 0) /* root inside keeps what the init has */
+		child_fail(sock, "dropping capabilities");
 	if (clearenv() != 0)
 		_exit(125);
 	for (char *const *e = r->env; e && *e; e++)
@@ -358,36 +475,39 @@ __attribute__((noreturn)) static void session_main(const struct attach_req *r, c
 	setenv("SHELL", shell, 1);
 	setenv("container", "lxc", 1);
 	locale_default();
-	if (chdir(home) < 0 && chdir("/") < 0)
-		child_fail(sock, "no home and no /");
-	if (f->label[0]) { /* the init's AppArmor profile, now, before anything of the user's runs */
-		__do_close int fd = openat(host_proc, "self/attr/apparmor/current", O_WRONLY | O_CLOEXEC);
-		int n = snprintf(label_cmd, sizeof(label_cmd), "changeprofile %s", f->label);
-		if (fd < 0)
-			fd = openat(host_proc, "self/attr/current", O_WRONLY | O_CLOEXEC);
-		if (fd < 0 || write(fd, label_cmd, (size_t)n) != n)
-			child_fail(sock, "taking the container's AppArmor profile");
-	}
+	/* a home that leads out of the container's root (no host fd is left to lead there) starts at / */
+	if (chdir(home) < 0 || !getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
+		if (chdir("/") < 0)
+			child_fail(sock, "no home and no /");
 	if (f->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		child_fail(sock, "no_new_privs");
-	if (r->uid != 0 && syscall(SYS_capset, &hdr, none) < 0) /* root inside keeps what the init has */
-		child_fail(sock, "dropping capabilities");
 	close_range(3, ~0U, 0);
 	exec_payload(r, shell);
-	_exit(127);
+	_exit(errno == ENOENT ? 127 : 126);
 }
 
-/* C1, from fork to its exit with the session's status. */
+/*
+ * C1, from fork to its exit with the session's status. It only waits: every
+ * signal is blocked (P forwards them to the session) and job control is
+ * ignored, so that a ^C or ^Z at the caller's terminal cannot end or stop
+ * the waiter without the session.
+ */
 __attribute__((noreturn)) static void join_main(const struct cgroup_layout *l, const struct attach_req *r,
-						const struct attach_proc *p, const struct ct_init *init,
+						const struct attach_proc *p, struct ct_init *init,
 						const struct init_facts *f, int sock, int host_proc)
 {
 	struct cgroup_layout mine = *l;
+	struct sigaction ign = { .sa_handler = SIG_IGN };
 	char why[700];
 	int status;
+	sigset_t all;
 	pid_t pid;
 
-	signals_reset();
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	sigaction(SIGTSTP, &ign, NULL);
+	sigaction(SIGTTIN, &ign, NULL);
+	sigaction(SIGTTOU, &ign, NULL);
 	if (cgroup_join(&mine, r->user, why, sizeof(why)) < 0) {
 		send_msg(sock, 'E', why, NULL, 0);
 		_exit(125);
@@ -395,6 +515,7 @@ __attribute__((noreturn)) static void join_main(const struct cgroup_layout *l, c
 	cgroup_layout_close(&mine);
 	if (setns(init->pidfd, f->flags) < 0)
 		child_fail(sock, "joining the container's namespaces");
+	ct_init_close(init);
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		_exit(125);
 	pid = fork();
@@ -403,6 +524,8 @@ __attribute__((noreturn)) static void join_main(const struct cgroup_layout *l, c
 	if (pid == 0)
 		session_main(r, p, f, sock, host_proc);
 	close(sock);
+	if (host_proc >= 0)
+		close(host_proc);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			_exit(125);
@@ -415,10 +538,18 @@ static int recv_ready(int sock, struct attach_proc *p, struct core_err *e)
 	char buf[512], cbuf[CMSG_SPACE(2 * sizeof(int))];
 	struct iovec iov = { buf, sizeof(buf) - 1 };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	ssize_t n;
+	struct pollfd pfd = { sock, POLLIN, 0 };
 	int fds[2] = { -EBADF, -EBADF };
 	size_t n_fds = 0;
+	ssize_t n = -1;
+	int k;
 
+	/* bounded: a frozen cgroup or a hanging devpts inside must not hold the caller for ever */
+	while ((k = poll(&pfd, 1, ATTACH_READY_TIMEOUT_S * 1000)) < 0 && errno == EINTR)
+		;
+	if (k == 0)
+		return core_fail(e, -ETIMEDOUT, "the container did not let the session in within %ds",
+				 ATTACH_READY_TIMEOUT_S);
 	do
 		n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
@@ -432,7 +563,9 @@ static int recv_ready(int sock, struct attach_proc *p, struct core_err *e)
 	if (n <= 0)
 		return core_fail(e, -EIO, "the session ended before it started");
 	buf[n] = '\0';
-	if (buf[0] != 'R' || n_fds != (p->terminal ? 2u : 1u)) {
+	if (buf[0] != 'R' || (m.msg_flags & MSG_CTRUNC) || n_fds != (p->terminal ? 2u : 1u)) {
+		if (n_fds > 0) /* a session that did start but cannot be relayed: end it */
+			(void)syscall(SYS_pidfd_send_signal, fds[0], SIGKILL, NULL, 0);
 		for (size_t i = 0; i < n_fds; i++)
 			close(fds[i]);
 		return core_fail(e, -EIO, "%s", buf[0] == 'E' ? buf + 1 : "the session did not start");
@@ -442,17 +575,21 @@ static int recv_ready(int sock, struct attach_proc *p, struct core_err *e)
 	return 0;
 }
 
-/* The caller's terminal among fds 0-2, with its settings and size, for the pty inside. */
+/* The caller's terminal, for the pty inside: stdin and stdout both a terminal, with its settings and size. */
 static void outer_terminal(struct attach_proc *p)
 {
 	p->outer_fd = -1;
-	for (int fd = 0; fd < 3; fd++)
-		if (isatty(fd) && tcgetattr(fd, &p->outer_termios) == 0) {
-			p->outer_fd = fd;
-			if (ioctl(fd, TIOCGWINSZ, &p->outer_size) < 0)
-				memset(&p->outer_size, 0, sizeof(p->outer_size));
-			return;
-		}
+	if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && tcgetattr(STDIN_FILENO, &p->outer_termios) == 0) {
+		p->outer_fd = STDIN_FILENO;
+		if (ioctl(STDIN_FILENO, TIOCGWINSZ, &p->outer_size) < 0)
+			memset(&p->outer_size, 0, sizeof(p->outer_size));
+	}
+}
+
+/* Whether a session should get a pty inside: its stdin and stdout are both a terminal (as ssh decides). */
+bool attach_wants_terminal(void)
+{
+	return isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 }
 
 /*
@@ -513,11 +650,15 @@ int attach_spawn(const struct cgroup_layout *l, const struct attach_req *r, stru
 		rc = ret->pidfd < 0 ? core_fail(e, -errno, "pidfd: %s", strerror(errno)) : recv_ready(sock[0], ret, e);
 	}
 	close(sock[0]);
-	if (rc < 0 && ret->pid > 0) {
+	if (rc < 0 && ret->pid > 0) { /* C1 waits for a session that will not be relayed: end both */
 		int status;
+		kill(ret->pid, SIGKILL);
 		while (waitpid(ret->pid, &status, 0) < 0 && errno == EINTR)
 			;
 		ret->pid = -1;
+		if (ret->pidfd >= 0)
+			close(ret->pidfd);
+		ret->pidfd = -EBADF;
 	}
 	return rc;
 }

@@ -151,6 +151,7 @@ struct attach_proc {
 int attach_spawn(const struct cgroup_layout *l, const struct attach_req *r, struct attach_proc *ret,
 		 struct core_err *e);
 int attach_wait(struct attach_proc *p);
+bool attach_wants_terminal(void);
 void relay_signals(sigset_t *set);
 int attach_relay(struct attach_proc *p);
 

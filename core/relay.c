@@ -20,6 +20,7 @@
 #include "core.h"
 
 #define RELAY_BUF 65536
+#define RELAY_DRAIN_READS 64 /* after the session ended: at most this many reads of what is left */
 
 /* The signals a session gets when the caller gets them; SIGWINCH is the caller's window size. */
 void relay_signals(sigset_t *set)
@@ -51,20 +52,29 @@ static bool write_all(int fd, const char *buf, size_t len)
 	return true;
 }
 
-/* What the master has now, to the caller's stdout; false at its end (every slave closed). */
-static bool master_drain(int master, char *buf, bool *out_ok)
+/*
+ * One read of the master, to the caller's stdout: false at its end (every
+ * slave closed). One read per wakeup, so that a flood of output never keeps
+ * the loop from the caller's input and signals (a ^C, a resize, a hangup).
+ */
+static bool master_once(int master, char *buf, bool *out_ok)
 {
-	for (;;) {
-		ssize_t n = read(master, buf, RELAY_BUF);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			return true;
-		if (n <= 0)
-			return false; /* EIO: the last slave closed */
-		if (*out_ok && !write_all(STDOUT_FILENO, buf, (size_t)n))
-			*out_ok = false;
-	}
+	ssize_t n = read(master, buf, RELAY_BUF);
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return true;
+	if (n <= 0)
+		return false; /* EIO: the last slave closed */
+	if (*out_ok && !write_all(STDOUT_FILENO, buf, (size_t)n))
+		*out_ok = false;
+	return *out_ok; /* the caller's side is gone: so is the session's terminal */
+}
+
+static bool readable(int fd)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+
+	return poll(&p, 1, 0) > 0 && (p.revents & POLLIN);
 }
 
 static void forward(const struct attach_proc *p, int sig)
@@ -120,7 +130,7 @@ int attach_relay(struct attach_proc *p)
 				forward(p, (int)si.ssi_signo);
 		}
 		if (fds[2].revents & (POLLIN | POLLHUP | POLLERR))
-			master_open = master_drain(p->master, out, &out_ok);
+			master_open = master_once(p->master, out, &out_ok);
 		if (master_open && in_len && (fds[2].revents & POLLOUT)) {
 			ssize_t n = write(p->master, in + in_off, in_len);
 			if (n > 0)
@@ -132,18 +142,20 @@ int attach_relay(struct attach_proc *p)
 			ssize_t n = read(STDIN_FILENO, in, RELAY_BUF);
 			if (n > 0) {
 				in_len = (size_t)n;
-			} else if (n == 0 || errno != EINTR) {
-				in_open = false;
-				if (isatty(STDIN_FILENO)) { /* the caller's terminal hung up: so does the session's */
-					close(p->master);
-					p->master = -EBADF;
-					master_open = false;
-				}
+			} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+				in_open = false; /* the caller's terminal hung up: so does the session's */
+				master_open = false;
 			}
 		}
+		if (!master_open && p->master >= 0) {
+			close(p->master);
+			p->master = -EBADF;
+		}
 		if (fds[0].revents & POLLIN) {
-			if (master_open)
-				(void)master_drain(p->master, out, &out_ok);
+			/* what the session wrote last, bounded: a job left behind may write on */
+			for (int i = 0; i < RELAY_DRAIN_READS && p->master >= 0 && out_ok; i++)
+				if (!master_once(p->master, out, &out_ok) || !readable(p->master))
+					break;
 			break;
 		}
 	}

@@ -125,7 +125,7 @@ int main(int argc, char **argv)
 	req.user = user;
 	req.owner = req.uid = getuid();
 	req.gid = getgid();
-	req.terminal = isatty(STDIN_FILENO) || isatty(STDOUT_FILENO) || isatty(STDERR_FILENO);
+	req.terminal = attach_wants_terminal();
 	env[n_env++] = (char *)"PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
 	for (char **e = environ; *e && n_env < ENV_MAX; e++)
 		if (env_ok(*e))

@@ -186,6 +186,12 @@ if command -v tmux >/dev/null; then
 	"${TM[@]}" send-keys -t lxt C-c
 	type_line 'echo AFTER-$((20+22))'
 	wait_screen '^AFTER-42$' && pass "pty: Ctrl-C stops a sleep" || fail "pty: Ctrl-C" "$(screen)"
+	# a flood of output never keeps the relay from the keyboard: Ctrl-C stops it
+	type_line 'yes flood'
+	wait_screen '^flood$'
+	"${TM[@]}" send-keys -t lxt C-c
+	type_line 'clear; echo AFTER-FLOOD-$((6*7))'
+	wait_screen '^AFTER-FLOOD-42$' && pass "pty: Ctrl-C stops a flood of output (yes)" || fail "pty: Ctrl-C during a flood" "$(screen)"
 	type_line 'exit'
 	for i in $(seq 50); do "${TM[@]}" has-session -t lxt 2>/dev/null || break; sleep 0.2; done
 	"${TM[@]}" has-session -t lxt 2>/dev/null && fail "pty: exit did not end the session" || pass "pty: exit ends the session"
@@ -217,6 +223,35 @@ case "$plain" in *'a \r \n b \r \n'*) pass "ssh -tt as root (the host's plain lo
 [ -n "$inside" ] && [ "$inside" = "$plain" ] && pass "ssh -tt into the container: byte for byte the plain login's stream" ||
 	fail "pty stream differs from a plain login's" "plain:  $plain"$'\n'"inside: $inside"
 expect_rc "ssh -tt passes the exit status" 3 ssh -tt "${SSH_OPTS[@]}" -p "$SSHD_PORT" lxt-a@127.0.0.1 "$PTY_CMD"
+
+# --- issue 15 review: a home in the container's passwd that would lead out of its root (through a
+# host fd, /proc/self/fd/N/..) starts the session at the container's / instead: no host directory
+set_home() { # set_home USER DIR: USER's home in lxt-a's container's passwd, as root inside may set it
+	"$BUILD/lxloginctl" exec --root lxt-a -- sh -c 'awk -F: -v OFS=: -v u="$1" -v h="$2" "\$1 == u { \$6 = h } { print }" /etc/passwd >/tmp/pw && cat /tmp/pw >/etc/passwd' sh "$1" "$2"
+}
+mkdir -p "/tmp/lxt-host-only-$$"
+PROBE="ls -d ./tmp/lxt-host-only-$$ 2>/dev/null; pwd"
+escaped=""
+for n in 0 1 2 3 4 5 6 7 8 9 10 11 12; do
+	set_home lxt-a "/proc/self/fd/$n/.."
+	set_home root "/proc/self/fd/$n/.."
+	for how in ssh tty exec root; do
+		case $how in
+		ssh) OUT=$(ssh_as lxt-a "$PROBE" 2>&1) ;;
+		tty) OUT=$(ssh -tt "${SSH_OPTS[@]}" -p "$SSHD_PORT" lxt-a@127.0.0.1 "$PROBE" </dev/null 2>&1) ;;
+		exec) OUT=$("$BUILD/lxloginctl" exec lxt-a -- sh -c "$PROBE" 2>&1) ;;
+		root) OUT=$("$BUILD/lxloginctl" exec --root lxt-a -- sh -c "$PROBE" 2>&1) ;;
+		esac
+		printf '%s\n' "$OUT" | grep -q "lxt-host-only" && escaped="$escaped fd$n/$how"
+	done
+done
+[ -z "$escaped" ] && pass "a home of /proc/self/fd/N/.. (N = 0..12; ssh, ssh -tt, exec, exec --root) never starts on the host" ||
+	fail "a session started in a host directory:$escaped"
+run ssh_as lxt-a 'pwd'
+expect_line "... it starts at the container's /" "/"
+rmdir "/tmp/lxt-host-only-$$"
+set_home lxt-a /home/lxt-a
+set_home root /root
 
 # --- su -l from root: inside (no PAM module on that path; lxlogin-shell asks the helper)
 run su -l lxt-b -c 'readlink /proc/self/ns/pid; hostname'
