@@ -435,12 +435,15 @@ __attribute__((noreturn)) static void session_main(const struct attach_req *r, c
 	if (f->label[0]) { /* the init's AppArmor profile, as LXC's attach takes it, before anything else */
 		__do_close int fd = openat(host_proc, "self/attr/apparmor/current", O_WRONLY | O_CLOEXEC);
 		int n = snprintf(label_cmd, sizeof(label_cmd), "changeprofile %s", f->label);
+		ssize_t w;
 		if (fd < 0)
 			fd = openat(host_proc, "self/attr/current", O_WRONLY | O_CLOEXEC);
-		if (fd >= 0 && write(fd, label_cmd, (size_t)n) != n && errno == 0)
-			errno = EIO;
-		if (fd < 0 || errno)
+		w = fd < 0 ? -1 : write(fd, label_cmd, (size_t)n);
+		if (w != n) {
+			if (w >= 0)
+				errno = EIO;
 			child_fail(sock, "taking the container's AppArmor profile");
+		}
 	}
 	if (host_proc >= 0)
 		close(host_proc);

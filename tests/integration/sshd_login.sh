@@ -224,14 +224,14 @@ case "$plain" in *'a \r \n b \r \n'*) pass "ssh -tt as root (the host's plain lo
 	fail "pty stream differs from a plain login's" "plain:  $plain"$'\n'"inside: $inside"
 expect_rc "ssh -tt passes the exit status" 3 ssh -tt "${SSH_OPTS[@]}" -p "$SSHD_PORT" lxt-a@127.0.0.1 "$PTY_CMD"
 
-# --- issue 15 review: a home in the container's passwd that would lead out of its root (through a
+# --- SECURITY.md case 59: a home in the container's passwd that would lead out of its root (through a
 # host fd, /proc/self/fd/N/..) starts the session at the container's / instead: no host directory
 set_home() { # set_home USER DIR: USER's home in lxt-a's container's passwd, as root inside may set it
 	"$BUILD/lxloginctl" exec --root lxt-a -- sh -c 'awk -F: -v OFS=: -v u="$1" -v h="$2" "\$1 == u { \$6 = h } { print }" /etc/passwd >/tmp/pw && cat /tmp/pw >/etc/passwd' sh "$1" "$2"
 }
 mkdir -p "/tmp/lxt-host-only-$$"
-PROBE="ls -d ./tmp/lxt-host-only-$$ 2>/dev/null; pwd"
-escaped=""
+PROBE="ls -d ./tmp/lxt-host-only-$$ 2>/dev/null; echo \"cwd \$(pwd)\""
+escaped="" ran=0
 for n in 0 1 2 3 4 5 6 7 8 9 10 11 12; do
 	set_home lxt-a "/proc/self/fd/$n/.."
 	set_home root "/proc/self/fd/$n/.."
@@ -242,9 +242,11 @@ for n in 0 1 2 3 4 5 6 7 8 9 10 11 12; do
 		exec) OUT=$("$BUILD/lxloginctl" exec lxt-a -- sh -c "$PROBE" 2>&1) ;;
 		root) OUT=$("$BUILD/lxloginctl" exec --root lxt-a -- sh -c "$PROBE" 2>&1) ;;
 		esac
+		printf '%s\n' "$OUT" | grep -q "^cwd /" && ran=$((ran + 1)) # the session ran
 		printf '%s\n' "$OUT" | grep -q "lxt-host-only" && escaped="$escaped fd$n/$how"
 	done
 done
+[ "$ran" = 52 ] && pass "every such session ran (52: N = 0..12; ssh, ssh -tt, exec, exec --root)" || fail "only $ran of 52 sessions ran" "$OUT"
 [ -z "$escaped" ] && pass "a home of /proc/self/fd/N/.. (N = 0..12; ssh, ssh -tt, exec, exec --root) never starts on the host" ||
 	fail "a session started in a host directory:$escaped"
 run ssh_as lxt-a 'pwd'

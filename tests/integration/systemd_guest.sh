@@ -107,6 +107,37 @@ expect_line "... inside the container (its init is PID 1)" init
 expect_line "... and runs the command" 42
 expect_rc "login: the command's exit status comes back" 7 as lxt-g1 'exit 7'
 
+# --- AppArmor on, with LXC's profile (SECURITY.md case 59): a session is confined as the init is (attach takes
+# the init's profile), and a home in the container's passwd leading out of its root through a host fd
+# (/proc/self/fd/N/.., while attach holds the host's /proc for the profile) never starts on the host
+run g 'cat /proc/$(lxloginctl status lxt-g1 | awk "NR == 1 { print \$2 }")/attr/current'
+INIT_LABEL=$OUT
+[ -n "$INIT_LABEL" ] && [ "$INIT_LABEL" != unconfined ] && pass "apparmor: the container's init is confined ($INIT_LABEL)" ||
+	fail "apparmor: the init is '$INIT_LABEL'"
+run as lxt-g1 'cat /proc/self/attr/current'
+expect_line "apparmor: a login is confined by the same profile" "$INIT_LABEL"
+run g "lxloginctl exec --root lxt-g1 -- cat /proc/self/attr/current"
+expect_line "apparmor: so is lxloginctl exec --root" "$INIT_LABEL"
+set_home() { # set_home USER DIR: in lxt-g1's container's passwd, as root inside may set it
+	g "lxloginctl exec --root lxt-g1 -- sh -c 'awk -F: -v OFS=: -v u=\"\$1\" -v h=\"\$2\" \"\\\$1 == u { \\\$6 = h } { print }\" /etc/passwd >/tmp/pw && cat /tmp/pw >/etc/passwd' sh $1 $2"
+}
+escaped="" ran=0
+for n in 0 1 2 3 4 5 6 7 8 9 10 11 12; do
+	set_home lxt-g1 "/proc/self/fd/$n/.."
+	set_home root "/proc/self/fd/$n/.."
+	for how in login exec; do
+		if [ $how = login ]; then OUT=$(as lxt-g1 'ls -d ./etc/lxlogin 2>/dev/null; echo "cwd $(pwd)"' 2>&1)
+		else OUT=$(g "lxloginctl exec --root lxt-g1 -- sh -c 'ls -d ./etc/lxlogin 2>/dev/null; echo \"cwd \$(pwd)\"'" 2>&1); fi
+		printf '%s\n' "$OUT" | grep -q '^cwd /' && ran=$((ran + 1)) # the session ran
+		printf '%s\n' "$OUT" | grep -q 'etc/lxlogin' && escaped="$escaped fd$n/$how"
+	done
+done
+[ "$ran" = 26 ] && pass "apparmor: every such session ran (26: N = 0..12, a login and exec --root)" || fail "apparmor: only $ran of 26 sessions ran" "$OUT"
+[ -z "$escaped" ] && pass "apparmor: a home of /proc/self/fd/N/.. never starts a session on the host" ||
+	fail "apparmor: a session started in a host directory:$escaped"
+set_home lxt-g1 /home/lxt-g1
+set_home root /root
+
 # --- the user's cgroup is a systemd unit with the policy's limits as its properties
 props() {
 	g "systemctl show $SCOPE -p ActiveState -p Slice -p Delegate -p MemoryMax -p MemorySwapMax -p TasksMax \
