@@ -194,6 +194,7 @@ struct lxcconf_in {
 	const struct policy_result *policy;
 	bool lxcfs;	       /* lxcfs runs: mount its /proc files in */
 	bool apparmor_missing; /* AppArmor is on without LXC's profile loaded */
+	const char *resolv;    /* network = veth: the resolv.conf to bind onto /etc/resolv.conf */
 };
 #define LXCFS_MEMINFO "/var/lib/lxcfs/proc/meminfo"
 #define LXCFS_HOOK "/usr/share/lxcfs/lxc.mount.hook"
@@ -243,6 +244,9 @@ int net_lease_remove(const char *user, struct core_err *e);
 int net_lease_find(const char *user, struct net_lease *ret, struct core_err *e);
 bool net_attached(const struct net_lease *lease);
 int net_bridge_check(const struct policy_values *v, struct core_err *e);
+int net_resolv_render(const char *host, char *buf, size_t size);
+#define NET_HOST_RESOLV "/etc/resolv.conf"
+#define NET_RESOLVED_UPSTREAM "/run/systemd/resolve/resolv.conf" /* systemd-resolved's real servers */
 int net_attach(const struct core_user *u, const struct ct_init *init, const struct net_lease *lease,
 	       struct core_err *e);
 

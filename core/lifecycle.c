@@ -214,12 +214,51 @@ int core_status(const struct core_user *u, enum core_state *ret_state, pid_t *re
 	return 0;
 }
 
+/* A small host file of root's (resolv.conf), as text; NULL if none. */
+static char *host_file(const char *path)
+{
+	__do_close int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	__do_free char *text = NULL;
+	struct stat st;
+	ssize_t n;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > 65536)
+		return NULL;
+	text = malloc((size_t)st.st_size + 1);
+	n = text ? read(fd, text, (size_t)st.st_size) : -1;
+	if (n < 0)
+		return NULL;
+	text[n] = '\0';
+	return move_ptr(text);
+}
+
+/*
+ * RUN/lxc/<user>/<user>/resolv.conf, bind-mounted onto the container's
+ * /etc/resolv.conf: the host's resolvers it can reach through NAT (for a
+ * host on systemd-resolved's loopback stub, resolved's own upstream ones).
+ * Owned by the container's root, who may change their copy; rewritten at
+ * every start. Returns how many nameservers it holds.
+ */
+static int resolv_write(const struct core_user *u, int cdir, struct core_err *e)
+{
+	__do_free char *host = host_file(NET_HOST_RESOLV), *upstream = NULL;
+	char text[4096];
+	int kept = net_resolv_render(host, text, sizeof(text)), r;
+
+	if (kept == 0 && (upstream = host_file(NET_RESOLVED_UPSTREAM)))
+		kept = net_resolv_render(upstream, text, sizeof(text));
+	if (kept < 0)
+		return core_fail(e, kept, "the container's resolv.conf: %s", strerror(-kept));
+	r = file_write_atomic(cdir, "resolv.conf", text, strlen(text), 0644, u->uids.start, u->gids.start);
+	return r < 0 ? core_fail(e, r, "writing the resolv.conf of %s: %s", u->acct.name, strerror(-r)) : kept;
+}
+
 /* RUN/lxc/<user>/<user>/{config,seccomp} (root's, readable), RUN/user/<user> (the user's). */
 static int write_config(const struct core_user *u, struct core_err *e)
 {
 	__do_close int lxc = -EBADF, mine = -EBADF, cdir = -EBADF, users = -EBADF, rt = -EBADF;
 	__do_free char *text = NULL;
-	char rootfs[512], seccomp[512], log[600], shown[512], profile[512];
+	char rootfs[512], seccomp[512], log[600], shown[512], profile[512], resolv[512] = "";
 	const char *name = u->acct.name;
 	struct lxcconf_in in;
 	struct stat st;
@@ -243,6 +282,12 @@ static int write_config(const struct core_user *u, struct core_err *e)
 	rt = users < 0 ? users : dir_ensure(users, name, 0700, u->acct.uid, u->acct.gid, shown, e);
 	if (rt < 0)
 		return rt;
+	if (u->policy.values.network == POLICY_NETWORK_VETH) {
+		r = resolv_write(u, cdir, e);
+		if (r < 0)
+			return r;
+		snprintf(resolv, sizeof(resolv), "%s/lxc/%s/%s/resolv.conf", LXLOGIN_RUN_DIR, name, name);
+	}
 	snprintf(rootfs, sizeof(rootfs), "%s/rootfs/%s", LXLOGIN_RUN_DIR, name);
 	snprintf(seccomp, sizeof(seccomp), "%s/lxc/%s/%s/seccomp", LXLOGIN_RUN_DIR, name, name);
 	snprintf(log, sizeof(log), "%s/lxc.log", shown);
@@ -258,7 +303,8 @@ static int write_config(const struct core_user *u, struct core_err *e)
 				  log,
 				  &u->policy,
 				  lxcconf_lxcfs_available(),
-				  lxcconf_apparmor_missing() };
+				  lxcconf_apparmor_missing(),
+				  resolv[0] ? resolv : NULL };
 	r = lxcconf_render(&in, &text);
 	if (r < 0)
 		return core_fail(e, r, "cannot render the LXC config of %s (home %s must be a plain absolute path)",
@@ -462,9 +508,9 @@ static int stop_locked(const struct core_user *u, struct core_err *e)
 	} else {
 		r = core_fail(e, r, "the container of %s: %s", u->acct.name, strerror(-r));
 	}
-	/* The monitor leaves a moment after the container, and the kernel frees an
-	 * emptied cgroup a moment after that (EBUSY meanwhile): retry, bounded. */
-	for (int i = 0; i < 200 && (r == 0 || r == -EBUSY); i++) {
+	/* The kernel frees an emptied cgroup a moment after its last process
+	 * left (EBUSY meanwhile): retry, bounded (30 s: a slow machine's monitor). */
+	for (int i = 0; i < 600 && (r == 0 || r == -EBUSY); i++) {
 		r = cgroup_user_populated(&layout, u->acct.name) > 0 ? -EBUSY
 								     : cgroup_user_remove(&layout, u->acct.name, e);
 		if (r != -EBUSY)

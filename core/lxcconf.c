@@ -123,6 +123,8 @@ int lxcconf_render(const struct lxcconf_in *in, char **ret_text)
 		add(&b, "lxc.mount.auto = cgroup:rw:force\n");
 	if (in->apparmor_missing)
 		add(&b, "lxc.apparmor.profile = unconfined\n");
+	if (in->resolv && path_is_plain(in->resolv)) /* optional: root inside may have made it a link */
+		add(&b, "lxc.mount.entry = %s etc/resolv.conf none bind,create=file,optional 0 0\n", in->resolv);
 	if (in->lxcfs) /* /proc/meminfo, cpuinfo, uptime ... of the container: free and top show its limits */
 		add(&b, "lxc.hook.mount = %s\n", LXCFS_HOOK);
 	if (in->policy->n_lxc)

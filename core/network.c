@@ -281,6 +281,52 @@ int net_lease_remove(const char *user, struct core_err *e)
 	return kept == n ? 0 : leases_write(dir, all, kept, e);
 }
 
+/* A nameserver a container reaches through NAT: not the host's loopback, which is not the container's. */
+static bool nameserver_reachable(const char *addr)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (inet_pton(AF_INET, addr, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) != 127 && a4.s_addr != 0;
+	if (inet_pton(AF_INET6, addr, &a6) == 1)
+		return !IN6_IS_ADDR_LOOPBACK(&a6) && !IN6_IS_ADDR_UNSPECIFIED(&a6) && !IN6_IS_ADDR_LINKLOCAL(&a6);
+	return false;
+}
+
+/*
+ * The container's resolv.conf from a host's resolv.conf text: its search,
+ * domain and options lines, and the nameservers a container can reach (a
+ * loopback one, such as systemd-resolved's stub, is the host's own: left
+ * out). Returns how many nameservers it kept; buf says what was left out.
+ */
+int net_resolv_render(const char *host, char *buf, size_t size)
+{
+	__do_free char *copy = strdup(host ? host : "");
+	char *save = NULL;
+	size_t n = 0;
+	int kept = 0;
+
+	if (!copy || size == 0)
+		return -ENOMEM;
+	n = (size_t)snprintf(
+		buf, size,
+		"# lxlogin: the host's resolvers, as this container reaches them (rewritten at every start)\n");
+	for (char *line = strtok_r(copy, "\n", &save); line && n < size; line = strtok_r(NULL, "\n", &save)) {
+		char word[16], addr[64];
+		if (sscanf(line, " %15s %63s", word, addr) != 2)
+			continue;
+		if (strcmp(word, "nameserver") == 0 && !nameserver_reachable(addr))
+			n += (size_t)snprintf(buf + n, size - n, "# left out, the host's own: nameserver %s\n", addr);
+		else if (strcmp(word, "nameserver") == 0 && ++kept)
+			n += (size_t)snprintf(buf + n, size - n, "nameserver %s\n", addr);
+		else if (strcmp(word, "search") == 0 || strcmp(word, "domain") == 0 || strcmp(word, "options") == 0)
+			n += (size_t)snprintf(buf + n, size - n, "%.*s\n", (int)strcspn(line, "\r"),
+					      line + strspn(line, " \t"));
+	}
+	return n < size ? kept : -ENAMETOOLONG;
+}
+
 /* The bridge must exist (lxloginctl network setup) and, for a VLAN, filter VLANs. */
 static int bridge_get(int nl, const struct policy_values *v, struct nl_link *ret, struct core_err *e)
 {

@@ -221,17 +221,9 @@ static bool exited_within(int pidfd, unsigned timeout_s)
 	return poll(&p, 1, (int)timeout_s * 1000) > 0;
 }
 
-/*
- * Stop the container as LXC's shutdown does: the init's halt signal
- * (SIGRTMIN+3 for systemd, which blocks it to read it from a signalfd; else
- * SIGPWR), up to timeout_s for it to end, then SIGKILL. When the init ends the
- * kernel ends every process of its pid namespace, and LXC's monitor cleans up
- * and leaves. 0 once the init is gone.
- */
-int ct_halt(const struct ct_init *c, unsigned timeout_s, struct core_err *e)
+/* The init's halt signal, up to timeout_s for it to end, then SIGKILL; 0 once it is gone. */
+static int halt_init(const struct ct_init *c, int sig, unsigned timeout_s, struct core_err *e)
 {
-	int sig = blocks_signal(c->pid, SIGRTMIN + 3) ? SIGRTMIN + 3 : SIGPWR;
-
 	if (syscall(SYS_pidfd_send_signal, c->pidfd, sig, NULL, 0) < 0 && errno != ESRCH)
 		return core_fail(e, -errno, "signalling the container's init (%d): %s", (int)c->pid, strerror(errno));
 	if (exited_within(c->pidfd, timeout_s))
@@ -241,4 +233,25 @@ int ct_halt(const struct ct_init *c, unsigned timeout_s, struct core_err *e)
 	if (!exited_within(c->pidfd, 10))
 		return core_fail(e, -ETIMEDOUT, "the container's init (%d) did not end after SIGKILL", (int)c->pid);
 	return 0;
+}
+
+/*
+ * Stop the container as LXC's shutdown does: the init's halt signal
+ * (SIGRTMIN+3 for systemd, which blocks it to read it from a signalfd; else
+ * SIGPWR), up to timeout_s for it to end, then SIGKILL. When the init ends the
+ * kernel ends every process of its pid namespace, and LXC's monitor cleans up
+ * and leaves: it is waited for too. 0 once the init is gone.
+ */
+int ct_halt(const struct ct_init *c, unsigned timeout_s, struct core_err *e)
+{
+	int sig = blocks_signal(c->pid, SIGRTMIN + 3) ? SIGRTMIN + 3 : SIGPWR;
+	pid_t parent = ct_monitor(c);
+	/* LXC's monitor (the init's parent, alive while the init is) cleans up after the init and
+	 * leaves: it is waited for too, bounded, so that the cgroup is empty when this returns */
+	__do_close int monitor = parent > 1 ? (int)syscall(SYS_pidfd_open, parent, 0) : -EBADF;
+	int r = halt_init(c, sig, timeout_s, e);
+
+	if (r == 0 && monitor >= 0)
+		(void)exited_within(monitor, timeout_s);
+	return r;
 }

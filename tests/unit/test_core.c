@@ -159,11 +159,14 @@ static void lxc_config(void **state)
 				 "/run/lxlogin/user/alice/lxc.log",
 				 &pol,
 				 false,
-				 false };
+				 false,
+				 "/run/lxlogin/lxc/alice/alice/resolv.conf" };
 	char *text = NULL;
 
 	assert_int_equal(lxcconf_render(&in, &text), 0);
 	assert_non_null(strstr(text, "\nlxc.uts.name = alice-box\n"));
+	assert_non_null(strstr(text, "\nlxc.mount.entry = /run/lxlogin/lxc/alice/alice/resolv.conf etc/resolv.conf "
+				     "none bind,create=file,optional 0 0\n"));
 	assert_non_null(strstr(text, "\nlxc.rootfs.path = dir:/run/lxlogin/rootfs/alice\n"));
 	/* container root on the range; the user's own uid mapped through; the rest after it */
 	assert_non_null(strstr(
@@ -239,7 +242,8 @@ static void lxc_config_refuses_odd_input(void **state)
 				 "/run/l",
 				 &pol,
 				 false,
-				 false };
+				 false,
+				 NULL };
 	const char *homes[] = { "/home/a b",  "/home/a\nlxc.idmap = u 0 0 1",
 				"home/alice", "/home/../etc",
 				"/home/..",   "/",
@@ -255,6 +259,27 @@ static void lxc_config_refuses_odd_input(void **state)
 	assert_int_equal(lxcconf_render(&in, &text), -EINVAL);
 }
 
+/* issue 16: the container's resolvers are the host's it can reach: never the host's loopback */
+static void resolv_render(void **state)
+{
+	char buf[1024];
+
+	(void)state;
+	assert_int_equal(net_resolv_render("nameserver 10.255.255.53\nsearch example.org\n", buf, sizeof(buf)), 1);
+	assert_non_null(strstr(buf, "\nnameserver 10.255.255.53\nsearch example.org\n"));
+	/* systemd-resolved's stub, a local dnsmasq: the host's own, unreachable from the container */
+	assert_int_equal(net_resolv_render("nameserver 127.0.0.53\noptions edns0 trust-ad\n", buf, sizeof(buf)), 0);
+	assert_non_null(strstr(buf, "# left out, the host's own: nameserver 127.0.0.53\noptions edns0 trust-ad\n"));
+	assert_null(strstr(buf, "\nnameserver 127"));
+	assert_int_equal(net_resolv_render("nameserver ::1\nnameserver 2001:db8::53\nnameserver fe80::1\n"
+					   "nameserver 0.0.0.0\nnameserver bogus\n# nameserver 1.2.3.4\n",
+					   buf, sizeof(buf)),
+			 1);
+	assert_non_null(strstr(buf, "\nnameserver 2001:db8::53\n"));
+	assert_int_equal(net_resolv_render(NULL, buf, sizeof(buf)), 0);
+	assert_int_equal(net_resolv_render("nameserver 10.0.0.1\n", buf, 40), -ENAMETOOLONG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -266,6 +291,7 @@ int main(void)
 		cmocka_unit_test(lxc_config),
 		cmocka_unit_test(lxc_config_refuses_odd_input),
 		cmocka_unit_test(cgroup_names),
+		cmocka_unit_test(resolv_render),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
