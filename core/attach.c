@@ -624,6 +624,7 @@ int attach_spawn(const struct cgroup_layout *l, const struct attach_req *r, stru
 		return core_fail(e, rc > 0 ? -EAGAIN : rc, rc > 0 ? "the container is frozen" : "its freezer: %s",
 				 strerror(-rc));
 	}
+	ret->init = init.pid;
 	rc = init_facts_read(&init, &facts, e);
 	if (rc == 0 && facts.label[0]) {
 		host_proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -139,6 +139,7 @@ struct attach_req {
 	bool terminal;	       /* a new pty inside, relayed by the caller */
 };
 struct attach_proc {
+	pid_t init;		      /* the container's init it joined (for what the caller says of it) */
 	pid_t pid;		      /* C1, the caller's child; its exit status is the session's */
 	int pidfd;		      /* of C1 */
 	int session;		      /* pidfd of the process inside, for signals */

@@ -241,10 +241,13 @@ static int meta_write(int dir, const char *name, int rootfs, const char *rootfs_
 	n = asprintf(&text,
 		     "# lxlogin image metadata, written by lxloginctl; see lxloginctl(8)\n"
 		     "name = %s\nid = %016llx\nkind = %s\ndistribution = %s\nversion = %s\ndescription = %s\n"
-		     "built = %s\nsource = %s\npackages = %s\nsize = %llu\nfiles = %llu\n",
+		     "built = %s\nsource = %s\nset = %s\npackages = %s\nsize = %llu\nfiles = %llu\n",
 		     name, image_id, kinds[src->kind], id[0] ? id : "unknown", version[0] ? version : "unknown",
-		     pretty[0] ? pretty : "-", built, source, src->kind == IMAGE_DEBIAN ? src->packages : "",
-		     walk_bytes, walk_files);
+		     pretty[0] ? pretty : "-", built, source,
+		     src->kind != IMAGE_DEBIAN ? "-"
+		     : src->minimal	       ? "minimal"
+					       : "server",
+		     src->kind == IMAGE_DEBIAN ? src->packages : "", walk_bytes, walk_files);
 	if (n < 0)
 		return core_fail(e, -ENOMEM, "out of memory");
 	r = file_write_atomic(dir, IMAGE_META, text, (size_t)n, 0644, 0, 0);
@@ -286,11 +289,12 @@ int image_build(const char *name, const struct image_source *src, struct core_er
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	{
 		char *kind = src->kind == IMAGE_DEBIAN ? "debian" : src->kind == IMAGE_BUSYBOX ? "busybox" : "import";
-		char *argv[] = { "lxlogin-mkimage", kind, path, NULL, NULL, NULL, NULL };
+		char *argv[] = { "lxlogin-mkimage", kind, path, NULL, NULL, NULL, NULL, NULL };
 		if (src->kind == IMAGE_DEBIAN) {
 			argv[3] = (char *)src->suite;
-			argv[4] = (char *)src->packages;
-			argv[5] = (char *)src->mirror;
+			argv[4] = src->minimal ? "minimal" : "server";
+			argv[5] = (char *)src->packages;
+			argv[6] = (char *)src->mirror;
 		} else if (src->kind == IMAGE_IMPORT) {
 			argv[3] = (char *)src->from;
 		}

@@ -11,6 +11,7 @@ enum image_kind { IMAGE_DEBIAN, IMAGE_BUSYBOX, IMAGE_IMPORT };
 struct image_source {
 	enum image_kind kind;
 	const char *suite;    /* debian */
+	bool minimal;	      /* debian: the minimal package set, not the server one */
 	const char *packages; /* debian: extra packages, comma-separated, or "" */
 	const char *mirror;   /* debian: NULL reads it from the machine's apt sources */
 	const char *from;     /* import: a directory, a tarball, or "-" for stdin */

@@ -34,7 +34,7 @@ static const char usage[] =
 	"       lxloginctl [--config-dir DIR] network setup|teardown\n"
 	"       lxloginctl network show\n"
 	"       lxloginctl network release USER\n"
-	"       lxloginctl image build debian [--suite SUITE] [--packages A,B] [--mirror URL] NAME\n"
+	"       lxloginctl image build debian [--minimal] [--suite SUITE] [--packages A,B] [--mirror URL] NAME\n"
 	"       lxloginctl image build busybox NAME\n"
 	"       lxloginctl image import DIR|TARBALL|- NAME\n"
 	"       lxloginctl image list\n"
@@ -72,7 +72,8 @@ static const char usage[] =
 	"  network show       each lease: user, IPv4, MAC, VLAN, veth, attached\n"
 	"  network release U  give stopped user U's address back to the pool\n"
 	"  image build        make an image: Debian (debootstrap from this machine's\n"
-	"                     apt mirror, systemd as init) or a tiny busybox one\n"
+	"                     apt mirror, systemd as init, the tools of a server;\n"
+	"                     --minimal: what logins need only) or a tiny busybox one\n"
 	"  image import       an image from a rootfs directory or tarball (- : stdin)\n"
 	"  image list         name, distribution, size, build date, users\n"
 	"  image remove NAME  refused while a container runs on it, and while users'\n"
@@ -403,7 +404,9 @@ static int image_cmd(int argc, char **argv)
 		src.kind = strcmp(argv[2], "debian") == 0 ? IMAGE_DEBIAN : IMAGE_BUSYBOX;
 		for (int i = 3; i < argc; i++) {
 			bool has_value = i + 1 < argc && src.kind == IMAGE_DEBIAN;
-			if (has_value && strcmp(argv[i], "--suite") == 0)
+			if (src.kind == IMAGE_DEBIAN && strcmp(argv[i], "--minimal") == 0)
+				src.minimal = true;
+			else if (has_value && strcmp(argv[i], "--suite") == 0)
 				src.suite = argv[++i];
 			else if (has_value && strcmp(argv[i], "--packages") == 0)
 				src.packages = argv[++i];

@@ -11,12 +11,13 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "config.h"
 #include "cleanup.h"
 #include "core.h"
 #include "netlink.h"
 
 #define NFT "/usr/sbin/nft"
-#define NFT_TABLE "lxlogin"
+#define NFT_TABLE LXLOGIN_NFT_TABLE
 
 static int global_values(const char *config_dir, struct policy_values *v)
 {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cgname.h"
+#include "cleanup.h"
 #include "config.h"
 #include "core.h"
 #include "policy.h"
@@ -102,6 +103,24 @@ static bool in_user_cgroup(const char *user)
 	return all;
 }
 
+/* Does the container (its init's network namespace) have a network beyond loopback? */
+static bool container_online(pid_t init)
+{
+	char path[64], line[256];
+	__do_fclose FILE *f = NULL;
+	bool online = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/net/dev", (int)init);
+	f = fopen(path, "re");
+	if (!f)
+		return true; /* cannot tell: say nothing */
+	while (!online && fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':'), *name = line + strspn(line, " ");
+		online = colon && strncmp(name, "lo:", 3) != 0;
+	}
+	return online;
+}
+
 int main(int argc, char **argv)
 {
 	struct attach_req req = { .login = argc > 0 && argv[0] && argv[0][0] == '-' };
@@ -147,5 +166,8 @@ int main(int argc, char **argv)
 		return fail("your container is frozen (paused by an admin); no session", "");
 	if (r < 0)
 		return fail("cannot enter your container; no session", err.msg);
+	if (req.login && !req.shell_cmd && req.terminal && !container_online(session.init))
+		fprintf(stderr, "lxlogin: your container has no network (the admin's policy: network = none): "
+				"apt and everything outside it are out of reach\n");
 	return attach_relay(&session);
 }

@@ -45,6 +45,11 @@ CONF
 	SSHD_MADE_GROUP=""
 	getent group "$SSH_GROUP" >/dev/null || { groupadd "$SSH_GROUP" && SSHD_MADE_GROUP=1; }
 	"$SSHD_DIR/$SSHD_SERVICE" -t -f "$SSHD_DIR/sshd_config" || return 1
+	# a listener already on the port (a stale sshd of a killed run) would answer in ours' place
+	if (exec 3<>"/dev/tcp/127.0.0.1/$SSHD_PORT") 2>/dev/null; then
+		echo "sshd-lib: port $SSHD_PORT is in use already: $(ss -Hltnp "sport = :$SSHD_PORT" 2>/dev/null)" >&2
+		return 1
+	fi
 	"$SSHD_DIR/$SSHD_SERVICE" -D -f "$SSHD_DIR/sshd_config" -E "$SSHD_DIR/sshd.log" &
 	SSHD_PID=$!
 	for i in $(seq 100); do

@@ -18,7 +18,7 @@ PACKAGES=(
 	systemd systemd-sysv udev dbus libpam-systemd openssh-server iproute2 procps kmod apparmor
 	linux-image-amd64 initramfs-tools
 	# lxlogin at run time (the binaries are built on the host, same Debian)
-	liblxc1 liblxc-common uidmap libsubid4 libcap2 libseccomp2 libaudit1 libselinux1 busybox-static
+	liblxc1 liblxc-common uidmap libsubid4 libcap2 libseccomp2 libaudit1 libselinux1 busybox-static nftables
 )
 mkdir -p "$CACHE" && chmod 0700 "$CACHE"
 for old in "$CACHE"/*/; do [ -d "$old" ] && [ "${old%/}" != "$OUT" ] && rm -rf "$old"; done

@@ -122,6 +122,42 @@ run ssh_as lxt-a 'cat /etc/persist-test; systemctl is-system-running --wait; ps 
 expect_line "a file written in one login is there in the next" "written-in-login-1"
 expect_match "... and systemd booted again" "^(running|degraded)$"
 
+# --- issue 16: the tools a server's user expects are there (the image's server set), and work for
+# the user: their crontab (setgid crontab), ping (its file capability), tmux and screen
+run ssh_as lxt-b 'for t in vi nano curl tmux screen crontab python3 ping ssh man; do command -v $t >/dev/null && echo "has $t"; done'
+for t in vi nano curl tmux screen crontab python3 ping ssh man; do expect_line "the image has $t" "has $t"; done
+run ssh_as lxt-b 'echo "*/5 * * * * true" | crontab - && crontab -l'
+expect_line "crontab: the user installs their own crontab inside" "*/5 * * * * true"
+expect_rc "ping as the user (the image's file capability)" 0 ssh_as lxt-b 'ping -c 1 -W 2 127.0.0.1'
+run ssh_as lxt-b 'tmux -L t new-session -d "sleep 60" && tmux -L t ls && tmux -L t kill-server'
+expect_match "tmux runs inside" "^0: 1 windows"
+
+# --- issue 16: no network (network = none, this test's default): said at an interactive login
+run sh -c "printf 'exit\\n' | ssh -tt $(printf '%q ' "${SSH_OPTS[@]}") -p $SSHD_PORT lxt-b@127.0.0.1"
+expect_match "an interactive login into a container without network says so" "your container has no network \(the admin's policy: network = none\)"
+run ssh_as lxt-b 'echo plain'
+expect_no_match "... a command does not (its output stays the command's)" "no network"
+
+# --- issue 16: online (network = veth with NAT out, as lxlogin.conf ships): the container resolves
+# names with the host's resolvers and installs a package from the machine's own apt mirror
+if grep -q '^nameserver' /etc/resolv.conf && command -v nft >/dev/null; then
+	FWD=$(cat /proc/sys/net/ipv4/ip_forward)
+	printf 'bridge = lxtbr2\nsubnet = 10.213.79.1/24\npool = 10.213.79.100-10.213.79.199\nnat = yes\n' \
+		>>"$LXT_CONFIG_DIR/lxlogin.conf"
+	expect_rc "network setup with nat = yes" 0 "$CTL" network setup
+	ct_user lxt-n "${POLICY[@]}" "root = yes" "network = veth"
+	ssh_user_setup lxt-n
+	run ssh_as lxt-n 'cat /etc/resolv.conf'
+	expect_match "resolv.conf inside names the host's resolver" "^nameserver $(awk '$1 == "nameserver" && $2 !~ /^127\./ { print $2; exit }' /etc/resolv.conf)$"
+	run ssh_as lxt-n 'sudo -n apt-get update -q && sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -q hello && hello'
+	expect_line "apt-get update && apt-get install hello && hello, inside" "Hello, world!"
+	"$HELPER" stop lxt-n >/dev/null
+	"$CTL" network teardown >/dev/null
+	echo "$FWD" >/proc/sys/net/ipv4/ip_forward
+else
+	echo "SKIPPED: apt inside over NAT: this machine has no resolver or no nft"
+fi
+
 # --- an image imported from a directory boots and logs in
 expect_rc "import the Debian rootfs from a directory" 0 "$CTL" image import "$LXT_STATE_DIR/images/$DEBIAN_IMAGE/rootfs" lxt-imported
 ct_user lxt-c "image = lxt-imported" "memory = 1G" "pids = 1000"

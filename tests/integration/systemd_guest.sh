@@ -89,6 +89,7 @@ line=$(grep -v "^#" /usr/local/share/doc/lxlogin/examples/pam.d/lxlogin)
 sed -i "/^@include common-session/i $line" /etc/pam.d/sshd
 cp /usr/local/share/doc/lxlogin/examples/sshd_config.d/lxlogin.conf /etc/ssh/sshd_config.d/
 systemctl reload ssh
+lxloginctl network setup >/dev/null # the shipped lxlogin.conf puts containers online (veth, NAT)
 lxloginctl policy check
 lxloginctl doctor'
 last_ok "guest: lxlogin installed, users and policy set up"
@@ -280,7 +281,7 @@ check_props "after a restart"
 # --- network = veth with VLANs (tests/integration/network_vlan.sh's checks, which the development
 # machines' kernel cannot run: Debian's kernel has bridge VLAN filtering)
 run g 'set -e
-printf "bridge = lxtbr1\nsubnet = 10.213.78.1/24\n" >> /etc/lxlogin/lxlogin.conf
+sed -i "s|^bridge = .*|bridge = lxtbr1|; s|^subnet = .*|subnet = 10.213.78.1/24|; s|^pool = .*|pool = 10.213.78.100-10.213.78.199|" /etc/lxlogin/lxlogin.conf
 for u in lxt-va lxt-vb lxt-vc lxt-vd; do
 	useradd -m -s /usr/local/bin/lxlogin-shell $u && lxloginctl subid assign $u >/dev/null
 done
