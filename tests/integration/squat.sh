@@ -99,8 +99,12 @@ done
 "$HELPER" stop lxt-a >/dev/null
 squat self
 rm -f "$SSHD_DIR"/race.*
-for i in 1 2 3 4 5; do ssh_as lxt-a "$SESSION" >"$SSHD_DIR/race.$i" 2>&1 & done
-for j in $(jobs -p); do [ "$j" = "$SQ_PID" ] || wait "$j"; done
+racers=()
+for i in 1 2 3 4 5; do
+	ssh_as lxt-a "$SESSION" >"$SSHD_DIR/race.$i" 2>&1 &
+	racers+=($!)
+done
+wait "${racers[@]}"
 ok_n=0
 for i in 1 2 3 4 5; do
 	OUT=$(cat "$SSHD_DIR/race.$i")
