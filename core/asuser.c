@@ -137,7 +137,7 @@ static void boot_wait_as_user(const struct core_user *u, time_t deadline)
 	static const char *const ready[] = { "running", "degraded", "maintenance", "stopping" };
 	static char *const argv[] = { "systemctl", "is-system-running", "--wait", NULL };
 	static char *const env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
-	struct attach_req req = { u->acct.name, u->acct.uid, 0, 0, argv, NULL, false, env, false };
+	struct attach_req req = { .user = u->acct.name, .owner = u->acct.uid, .argv = argv, .env = env };
 	struct cgroup_layout layout = { 0 };
 	struct timespec now, step = { 0, 100 * 1000 * 1000 };
 	struct core_err ignored;
@@ -344,15 +344,12 @@ int core_exec(const struct core_user *u, bool as_root, char *const argv[], int *
 		const char *t = getenv("TERM");
 		char term[80];
 		char *env[] = { "PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin", term, NULL };
-		struct attach_req req = { u->acct.name,
-					  u->acct.uid,
-					  as_root ? 0 : u->acct.uid,
-					  as_root ? 0 : u->acct.gid,
-					  argv,
-					  NULL,
-					  false,
-					  env,
-					  false };
+		struct attach_req req = { .user = u->acct.name,
+					  .owner = u->acct.uid,
+					  .uid = as_root ? 0 : u->acct.uid,
+					  .gid = as_root ? 0 : u->acct.gid,
+					  .argv = argv,
+					  .env = env };
 		struct attach_proc p;
 		struct core_err ce;
 

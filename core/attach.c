@@ -20,11 +20,16 @@
  *      to P: no host terminal reaches the container, no TIOCSTI into it), the
  *      AppArmor profile, exec. Until the exec it runs host code, not
  *      dumpable, holding nothing of the host's but its stdio.
+ *  For an interactive login (r->record) C2 becomes root inside and runs the
+ *  container's login(1) in a child of its own, waits for it and records the
+ *  session's end (login_session); without a login(1) it becomes the user
+ *  and goes on as for any session.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <paths.h>
 #include <linux/capability.h>
 #include <linux/magic.h>
 #include <poll.h>
@@ -39,15 +44,18 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
+#include <utmpx.h>
 
 #include "cleanup.h"
 #include "core.h"
 
 #define PASSWD_MAX (1 << 20)
 #define LABEL_MAX 256
+#define LOGIN_PATH "/bin/login" /* util-linux's or busybox's: both take -p -h HOST -f NAME */
 #define ATTACH_READY_TIMEOUT_S 60 /* from fork to the session's first word */
 
 /* What P learns about the init before forking, for the children (read from the host's /proc). */
@@ -227,8 +235,8 @@ static size_t fields(char *line, char **f, size_t max)
 	return k;
 }
 
-/* The entry of uid in the container's /etc/passwd: name, home, shell (defaults kept if none). */
-static void passwd_lookup(uid_t uid, char *name, size_t nsize, char *home, size_t hsize, char *shell, size_t ssize)
+/* The entry of uid in the container's /etc/passwd: name, home, shell (defaults kept if none); found? */
+static bool passwd_lookup(uid_t uid, char *name, size_t nsize, char *home, size_t hsize, char *shell, size_t ssize)
 {
 	__do_free char *text = container_file("/etc/passwd");
 	char idfield[16];
@@ -249,8 +257,9 @@ static void passwd_lookup(uid_t uid, char *name, size_t nsize, char *home, size_
 			snprintf(home, hsize, "%s", f[5]);
 		if (f[6][0] == '/')
 			snprintf(shell, ssize, "%s", f[6]);
-		return;
+		return true;
 	}
+	return false;
 }
 
 /* The groups of the container's /etc/group that name user as a member (as initgroups would give). */
@@ -313,13 +322,13 @@ static void signals_reset(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-/* C2: a pty of the container's own devpts as our terminal; the master goes to P with our pidfd. */
-static int pty_inside(const struct attach_proc *p, int sock, int self)
+/* C2: a pty of the container's own devpts, with the caller's terminal modes and size; its number. */
+static int pty_open(const struct attach_proc *p, int *ret_ptmx, int *ret_slave)
 {
 	__do_close int ptmx = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	__do_close int slave = -EBADF;
 	struct statfs sf;
-	int unlock = 0, fds[2];
+	int unlock = 0, n;
 
 	if (ptmx < 0 || fstatfs(ptmx, &sf) < 0)
 		return -1;
@@ -327,7 +336,7 @@ static int pty_inside(const struct attach_proc *p, int sock, int self)
 		errno = ENOTTY;
 		return -1;
 	}
-	if (ioctl(ptmx, TIOCSPTLCK, &unlock) < 0)
+	if (ioctl(ptmx, TIOCSPTLCK, &unlock) < 0 || ioctl(ptmx, TIOCGPTN, &n) < 0)
 		return -1;
 	slave = ioctl(ptmx, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (slave < 0)
@@ -336,16 +345,157 @@ static int pty_inside(const struct attach_proc *p, int sock, int self)
 		(void)tcsetattr(slave, TCSANOW, &p->outer_termios);
 		(void)ioctl(slave, TIOCSWINSZ, &p->outer_size);
 	}
-	fds[0] = self;
-	fds[1] = ptmx;
-	send_msg(sock, 'R', "", fds, 2);
-	ready_sent = true;
+	*ret_ptmx = move_fd(ptmx);
+	*ret_slave = move_fd(slave);
+	return n;
+}
+
+/* The slave as the controlling terminal and stdio of a new session. */
+static int pty_take(int slave)
+{
 	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
 		return -1;
 	for (int fd = 0; fd < 3; fd++)
 		if (dup2(slave, fd) < 0)
 			return -1;
 	return 0;
+}
+
+/* C2: the pty as our terminal; the master goes to P with our pidfd. */
+static int pty_inside(const struct attach_proc *p, int sock, int self)
+{
+	__do_close int ptmx = -EBADF, slave = -EBADF;
+
+	if (pty_open(p, &ptmx, &slave) < 0)
+		return -1;
+	send_msg(sock, 'R', "", (int[]){ self, ptmx }, 2);
+	ready_sent = true;
+	return pty_take(slave);
+}
+
+/*
+ * What a root process inside may be handed from the client (login(1) keeps
+ * the environment): plain characters only, and no value that names a file
+ * of the user's choosing where glibc or curses would read it as one (a
+ * locale, a zone, a terminfo entry).
+ */
+static bool env_inert(const char *kv)
+{
+	static const char *const pathish[] = { "LANG=", "LANGUAGE=", "LC_", "TZ=", "TERM=", "COLORTERM=", NULL };
+	const char *v = strchr(kv, '=') ? strchr(kv, '=') + 1 : NULL;
+
+	if (!v || strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 _.,:@%+=/-") != strlen(v))
+		return false;
+	for (size_t i = 0; pathish[i]; i++)
+		if (strncmp(kv, pathish[i], strlen(pathish[i])) == 0)
+			return !strstr(v, "..") && v[0] != '/' && v[0] != ':';
+	return true;
+}
+
+/* The client's address for utmp's host field, from SSH_CONNECTION; "" if none or not an address. */
+static void remote_host(char *const *env, char *out, size_t size)
+{
+	out[0] = '\0';
+	for (; env && *env; env++) {
+		const char *v = *env + strlen("SSH_CONNECTION=");
+		size_t n;
+		if (strncmp(*env, "SSH_CONNECTION=", strlen("SSH_CONNECTION=")) != 0)
+			continue;
+		n = strspn(v, "0123456789abcdefABCDEF.:");
+		if (n > 0 && n < size && v[n] == ' ')
+			snprintf(out, size, "%.*s", (int)n, v);
+		return;
+	}
+}
+
+/* After login(1) has gone: the end of the session on line, in utmp (who, w) and wtmp (last). */
+static void logout_record(const char *line)
+{
+	struct utmpx key = { .ut_type = USER_PROCESS }, dead, *u;
+	struct timeval now;
+	sigset_t alarm;
+
+	sigemptyset(&alarm);
+	sigaddset(&alarm, SIGALRM); /* glibc bounds its wait for utmp's lock by an alarm */
+	sigprocmask(SIG_UNBLOCK, &alarm, NULL);
+	snprintf(key.ut_line, sizeof(key.ut_line), "%s", line);
+	setutxent();
+	u = getutxline(&key);
+	if (u) {
+		dead = *u;
+		dead.ut_type = DEAD_PROCESS;
+		memset(dead.ut_user, 0, sizeof(dead.ut_user));
+		gettimeofday(&now, NULL);
+		dead.ut_tv.tv_sec = (int32_t)now.tv_sec;
+		dead.ut_tv.tv_usec = (int32_t)now.tv_usec;
+		(void)pututxline(&dead);
+	}
+	endutxent();
+	if (u)
+		updwtmpx(_PATH_WTMP, &dead);
+}
+
+/*
+ * C2, root inside, for an interactive login: the container's own login(1)
+ * opens its PAM session as a console login does (utmp and wtmp, a logind
+ * session with the user's systemd --user manager, motd, pam_env,
+ * pam_limits) and becomes the user. login leaves the session's end to
+ * whoever started it (init, getty): C2 waits for it, with every signal
+ * blocked (P sends its signals to login), and writes that end.
+ */
+__attribute__((noreturn)) static void login_session(const struct attach_req *r, const struct attach_proc *p, int sock,
+						    char *name)
+{
+	char host[64], line[32], *argv[8];
+	int ptmx = -EBADF, slave = -EBADF, pidfd, n, status;
+	size_t k = 0;
+	sigset_t all;
+	pid_t pid;
+
+	n = pty_open(p, &ptmx, &slave);
+	if (n < 0)
+		child_fail(sock, "a terminal inside the container (/dev/pts/ptmx)");
+	snprintf(line, sizeof(line), "pts/%d", n);
+	remote_host(r->env, host, sizeof(host));
+	argv[k++] = (char *)"login";
+	argv[k++] = (char *)"-p";
+	if (host[0]) {
+		argv[k++] = (char *)"-h";
+		argv[k++] = host;
+	}
+	argv[k++] = (char *)"-f"; /* util-linux takes the name after it, busybox as its argument */
+	argv[k++] = name;
+	argv[k] = NULL;
+	pid = fork();
+	if (pid < 0)
+		child_fail(sock, "fork inside the container");
+	if (pid == 0) {
+		if (prctl(PR_SET_PDEATHSIG, SIGHUP, 0, 0, 0) < 0 || pty_take(slave) < 0 || clearenv() != 0)
+			_exit(125);
+		close_range(3, ~0U, 0);
+		for (char *const *e = r->env; e && *e; e++)
+			if (env_inert(*e))
+				putenv(*e);
+		setenv("container", "lxc", 1);
+		execv(LOGIN_PATH, argv);
+		fprintf(stderr, "lxlogin: cannot run %s inside the container: %s\n", LOGIN_PATH, strerror(errno));
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0) {
+		kill(pid, SIGKILL);
+		child_fail(sock, "a pidfd of the session");
+	}
+	send_msg(sock, 'R', "", (int[]){ pidfd, ptmx }, 2);
+	ready_sent = true;
+	close_range(0, ~0U, 0); /* nothing of the session's terminal, nor P's socket, stays with the waiter */
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			_exit(125);
+	logout_record(line);
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
 /* The init's bounding set: a capability the container's init cannot get, no session gets (sudo inside). */
@@ -411,6 +561,8 @@ __attribute__((noreturn)) static void session_main(const struct attach_req *r, c
 	size_t n_groups;
 	__do_close int self = -EBADF;
 	int rc;
+	uid_t uid = r->record ? 0 : r->uid; /* login(1) starts as root inside */
+	gid_t gid = r->record ? 0 : r->gid;
 
 	signals_reset();
 	/* stdio, the socket (3) and the host's /proc (4, while needed): nothing else, from here on */
@@ -423,8 +575,8 @@ __attribute__((noreturn)) static void session_main(const struct attach_req *r, c
 	close_range(host_proc >= 0 ? 5 : 4, ~0U, 0);
 	if (bounding_copy(f->bounding) < 0)
 		child_fail(sock, "the init's capability bounding set");
-	if (setresgid(r->gid, r->gid, r->gid) < 0 || setresuid(r->uid, r->uid, r->uid) < 0)
-		child_fail(sock, r->uid ? "becoming the user inside" : "becoming root inside");
+	if (setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
+		child_fail(sock, uid ? "becoming the user inside" : "becoming root inside");
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) /* after the id change, which clears it */
 		child_fail(sock, "the parent-death signal");
 	rc = seccomp_load_container();
@@ -447,6 +599,17 @@ __attribute__((noreturn)) static void session_main(const struct attach_req *r, c
 	}
 	if (host_proc >= 0)
 		close(host_proc);
+	if (r->record) {
+		snprintf(name, sizeof(name), "%s", r->user);
+		if (passwd_lookup(r->uid, name, sizeof(name), home, sizeof(home), shell, sizeof(shell)) &&
+		    policy_name_valid(name) && access(LOGIN_PATH, X_OK) == 0)
+			login_session(r, p, sock, name);
+		/* no login(1) inside (or no entry for the user): the session as any other, as the user */
+		if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 || setresgid(r->gid, r->gid, r->gid) < 0 ||
+		    setresuid(r->uid, r->uid, r->uid) < 0 || prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0 ||
+		    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+			child_fail(sock, "becoming the user inside");
+	}
 	/* the user keeps only CAP_SETGID, for their groups, while the container's files are read */
 	if (r->uid != 0 && caps_only(setgid_only, ARRAY_SIZE(setgid_only)) < 0)
 		child_fail(sock, "dropping capabilities");

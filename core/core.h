@@ -137,6 +137,7 @@ struct attach_req {
 	bool login;	       /* the shell's argv[0] starts with '-' */
 	char *const *env;      /* the environment; HOME, USER, LOGNAME, SHELL, container=lxc are added */
 	bool terminal;	       /* a new pty inside, relayed by the caller */
+	bool record;	       /* an interactive login (a terminal, no command): through the container's login(1) */
 };
 struct attach_proc {
 	pid_t init;		      /* the container's init it joined (for what the caller says of it) */

@@ -145,6 +145,7 @@ int main(int argc, char **argv)
 	req.owner = req.uid = getuid();
 	req.gid = getgid();
 	req.terminal = attach_wants_terminal();
+	req.record = req.login && !req.shell_cmd && req.terminal; /* seen inside: who, last, loginctl */
 	env[n_env++] = (char *)"PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
 	for (char **e = environ; *e && n_env < ENV_MAX; e++)
 		if (env_ok(*e))

@@ -92,6 +92,7 @@ sshd_cleanup() {
 		rm -f /dev/log # the socket our syslogd made
 	fi
 	rm -f "/etc/pam.d/$SSHD_SERVICE"
+	command -v tmux >/dev/null && "${TM[@]}" kill-server 2>/dev/null
 	[ -n "${SSHD_MADE_GROUP:-}" ] && groupdel "$SSH_GROUP" 2>/dev/null
 	return 0
 }
@@ -114,4 +115,28 @@ ssh_as() {
 ssh_user_setup() {
 	install -m 0644 "$SSHD_DIR/client.pub" "$SSHD_DIR/keys/$1"
 	usermod -s "$SHELL_BIN" -aG "$SSH_GROUP" "$1"
+}
+
+# A terminal a person would use, driven through tmux (its own server, ended by sshd_cleanup):
+#   term_start CMD   run CMD in an 80x24 window
+#   screen           what the window shows now
+#   wait_screen RE   until the window shows a line matching RE (bounded, 30 s)
+#   type_line TEXT   type TEXT and Enter
+#   term_gone        until the window's command has ended (bounded); false if it has not
+TM=(tmux -L lxlogin-test)
+term_start() { "${TM[@]}" kill-session -t lxt 2>/dev/null; "${TM[@]}" new-session -d -s lxt -x 80 -y 24 "$1"; }
+screen() { "${TM[@]}" capture-pane -p -t lxt 2>/dev/null; }
+wait_screen() {
+	for i in $(seq 150); do screen | grep -qE "$1" && return 0; sleep 0.2; done
+	return 1
+}
+type_line() { "${TM[@]}" send-keys -t lxt "$1" Enter; }
+term_gone() {
+	for i in $(seq 50); do "${TM[@]}" has-session -t lxt 2>/dev/null || return 0; sleep 0.2; done
+	return 1
+}
+# ssh_term USER [SSH OPTIONS...]: the ssh command line of an interactive login as USER, for term_start
+ssh_term() {
+	local u=$1; shift
+	echo "ssh -t -i $SSHD_DIR/client -p $SSHD_PORT -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR $* $u@127.0.0.1"
 }

@@ -132,6 +132,49 @@ expect_rc "ping as the user (the image's file capability)" 0 ssh_as lxt-b 'ping 
 run ssh_as lxt-b 'tmux -L t new-session -d "sleep 60" && tmux -L t ls && tmux -L t kill-server'
 expect_match "tmux runs inside" "^0: 1 windows"
 
+# --- issue 16, logins seen inside: an interactive login goes through the container's own login(1):
+# utmp and wtmp (who, w, last, uptime), a logind session with the user's own systemd --user inside
+# the container's cgroup, the container's motd, pam_env and pam_limits; a command is not recorded
+# (sshd records only terminal sessions either)
+if command -v tmux >/dev/null; then
+	ssh_as lxt-a 'sudo -n sh -c "echo LXT_ENV=from-pam-env >> /etc/environment; echo lxt-a soft nofile 777 > /etc/security/limits.d/lxt.conf"'
+	term_start "$(ssh_term lxt-a); echo SSH-DONE; sleep 300"
+	wait_screen '\$ ?$' && pass "interactive: a prompt appears" || fail "interactive: no prompt" "$(screen)"
+	screen | grep -q "comes with ABSOLUTELY NO WARRANTY" && pass "... after the container's motd" || fail "... no motd" "$(screen)"
+	type_line '{ who; echo; w -h; uptime; loginctl list-sessions --no-legend; systemctl --user is-system-running; echo "X=$XDG_RUNTIME_DIR E=$LXT_ENV N=$(ulimit -Sn)"; } >/tmp/seen 2>&1; echo SEEN-DONE'
+	wait_screen '^SEEN-DONE'
+	run ssh_as lxt-a 'cat /tmp/seen'
+	expect_match "who lists the session, with the client's address" "^lxt-a +pts/[0-9]+ .*\(127\.0\.0\.1\)$"
+	expect_match "w lists it" "^lxt-a +pts/[0-9]+ "
+	expect_match "uptime counts it" " 1 user,"
+	expect_match "loginctl lists it, a logind session on its tty" "^ *[0-9]+ +$(uid_of lxt-a) +lxt-a +pts/[0-9]+"
+	expect_match "systemctl --user works: the user's manager runs" "^(running|degraded)$"
+	expect_line "XDG_RUNTIME_DIR is set, /etc/environment (pam_env) read, limits.d (pam_limits) applied" \
+		"X=/run/user/$(uid_of lxt-a) E=from-pam-env N=777"
+	n_in=0 n_out=0
+	for p in $(pgrep -u "$(uid_of lxt-a)" -x systemd); do
+		grep -q "/lxc\.payload\.lxt-a/user\.slice/user-$(uid_of lxt-a)\.slice/user@" "/proc/$p/cgroup" && n_in=$((n_in + 1)) || n_out=$((n_out + 1))
+	done
+	[ "$n_in" -ge 1 ] && [ "$n_out" = 0 ] && pass "systemd --user runs in the container's cgroup (seen from the host), none on the host" ||
+		fail "systemd --user: $n_in in the container's cgroup, $n_out elsewhere" "$(pgrep -a -u "$(uid_of lxt-a)" -x systemd)"
+	type_line 'exit'
+	wait_screen '^SSH-DONE' || fail "interactive: exit did not end the session" "$(screen)"
+	run ssh_as lxt-a 'echo "who=$(who | grep -c .)"; last -w | grep "^lxt-a "'
+	expect_line "after exit, who lists nobody" "who=0"
+	expect_match "last shows the session and its end" "^lxt-a +pts/[0-9]+ +127\.0\.0\.1 .* - [0-9]+:[0-9]+ +\([0-9:]+\)$"
+	[ "$(printf '%s\n' "$OUT" | grep -c '^lxt-a ')" = 1 ] && pass "... and only it: commands (scp, rsync, git, this one) are not recorded" ||
+		fail "last lists more than the one terminal session" "$OUT"
+	# SECURITY.md case 60: login(1) is root inside; a client's locale naming a file never reaches it
+	term_start "LC_TIME=/tmp/../tmp/evil LC_NUMERIC=de_DE.UTF-8 $(ssh_term lxt-a -o SendEnv=LC_TIME -o SendEnv=LC_NUMERIC); echo SSH-DONE; sleep 300"
+	wait_screen '\$ ?$'
+	type_line 'echo "LC_TIME=[$LC_TIME] LC_NUMERIC=[$LC_NUMERIC]" >/tmp/lang; exit'
+	wait_screen '^SSH-DONE'
+	run ssh_as lxt-a 'cat /tmp/lang'
+	expect_line "a client's locale naming a file is dropped before login(1), a plain one kept" "LC_TIME=[] LC_NUMERIC=[de_DE.UTF-8]"
+else
+	echo "SKIPPED: interactive logins inside (tmux is not installed)"
+fi
+
 # --- issue 16: no network (network = none, this test's default): said at an interactive login
 run sh -c "printf 'exit\\n' | ssh -tt $(printf '%q ' "${SSH_OPTS[@]}") -p $SSHD_PORT lxt-b@127.0.0.1"
 expect_match "an interactive login into a container without network says so" "your container has no network \(the admin's policy: network = none\)"

@@ -160,15 +160,7 @@ for u in "${users[@]}"; do [ "$(tr '\n' ' ' < "$SSHD_DIR/user.$u")" = "$u $u " ]
 
 # --- an interactive pty session, driven through tmux
 if command -v tmux >/dev/null; then
-	TM=(tmux -L lxlogin-test)
-	screen() { "${TM[@]}" capture-pane -p -t lxt 2>/dev/null; }
-	wait_screen() { # wait_screen REGEX: until the pane shows it (bounded)
-		for i in $(seq 150); do screen | grep -qE "$1" && return 0; sleep 0.2; done
-		return 1
-	}
-	type_line() { "${TM[@]}" send-keys -t lxt "$1" Enter; }
-	"${TM[@]}" new-session -d -s lxt -x 80 -y 24 \
-		"ssh -t -i $SSHD_DIR/client -p $SSHD_PORT -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR lxt-a@127.0.0.1"
+	term_start "$(ssh_term lxt-a)"
 	wait_screen '\$ ?$' && pass "pty: a prompt appears" || fail "pty: no prompt" "$(screen)"
 	type_line 'tty; echo TTY-DONE'
 	wait_screen '^TTY-DONE' && screen | grep -qE '^/dev/pts/[0-9]+$' && pass "pty: tty names a pty" || fail "pty: tty" "$(screen)"
@@ -193,20 +185,30 @@ if command -v tmux >/dev/null; then
 	type_line 'clear; echo AFTER-FLOOD-$((6*7))'
 	wait_screen '^AFTER-FLOOD-42$' && pass "pty: Ctrl-C stops a flood of output (yes)" || fail "pty: Ctrl-C during a flood" "$(screen)"
 	type_line 'exit'
-	for i in $(seq 50); do "${TM[@]}" has-session -t lxt 2>/dev/null || break; sleep 0.2; done
-	"${TM[@]}" has-session -t lxt 2>/dev/null && fail "pty: exit did not end the session" || pass "pty: exit ends the session"
+	term_gone && pass "pty: exit ends the session" || fail "pty: exit did not end the session"
+
+	# SECURITY.md case 60: an interactive login runs the container's login(1) as root inside, and
+	# busybox's keeps the environment as it is given: a client's locale naming a file never gets there
+	term_start "LC_TIME=/tmp/../tmp/evil LC_NUMERIC=de_DE.UTF-8 $(ssh_term lxt-a -o SendEnv=LC_TIME -o SendEnv=LC_NUMERIC)"
+	wait_screen '\$ ?$'
+	type_line 'echo "LC_TIME=[$LC_TIME] LC_NUMERIC=[$LC_NUMERIC]"'
+	wait_screen '^LC_TIME=\[' && screen | grep -qxF "LC_TIME=[] LC_NUMERIC=[de_DE.UTF-8]" &&
+		pass "pty: a client's locale naming a file is dropped before login(1), a plain one kept" ||
+		fail "pty: the client's locale variables inside" "$(screen)"
+	type_line 'exit'
+	term_gone
 
 	# the console: login(1) on a pty, with the stock login PAM stack (no lxlogin line): still inside
-	"${TM[@]}" new-session -d -s lxt -x 80 -y 24 "login -f lxt-b"
+	term_start "login -f lxt-b"
 	wait_screen '\$ ?$' && pass "console: login gives a prompt" || fail "console: no prompt" "$(screen)"
 	type_line 'echo NS-$(readlink /proc/self/ns/pid)-$(hostname)'
 	wait_screen '^NS-' && ! screen | grep -q "^NS-$HOST_PIDNS" && screen | grep -qE '^NS-pid:\[[0-9]+\]-lxt-b$' &&
 		pass "console: login on a pty lands in the container" || fail "console: login" "$(screen)"
 	type_line 'exit'
-	for i in $(seq 50); do "${TM[@]}" has-session -t lxt 2>/dev/null || break; sleep 0.2; done
+	term_gone
 
 	# issue 15: su -c CMD USER from root's terminal: CMD runs inside and its output reaches the caller
-	"${TM[@]}" new-session -d -s lxt -x 80 -y 24 "su -c 'echo SU-\$(hostname)-\$(readlink /proc/self/ns/pid)' lxt-b; echo SU-EXIT-\$?; sleep 300"
+	term_start "su -c 'echo SU-\$(hostname)-\$(readlink /proc/self/ns/pid)' lxt-b; echo SU-EXIT-\$?; sleep 300"
 	wait_screen '^SU-EXIT-' && screen | grep -qE '^SU-lxt-b-pid:\[[0-9]+\]$' && ! screen | grep -q "^SU-.*-$HOST_PIDNS" &&
 		pass "su -c from a terminal: runs inside, its output reaches the caller" || fail "su -c on a terminal" "$(screen)"
 	"${TM[@]}" kill-server 2>/dev/null
