@@ -33,10 +33,21 @@ for i in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PLAIN_PORT") 2>/dev/null &
 
 ms_now() { date +%s%N; }
 # one_login PORT USER: wall milliseconds of `ssh USER@127.0.0.1 true`, or "fail"
+# one_tty_login PORT USER: the same for an interactive login (a pty, no command) that types `exit`
 one_login() {
 	local s e
 	s=$(ms_now)
 	if ssh "${SSH_OPTS[@]}" -p "$1" "$2@127.0.0.1" true </dev/null >/dev/null 2>&1; then
+		e=$(ms_now)
+		echo $(((e - s) / 1000000))
+	else
+		echo fail
+	fi
+}
+one_tty_login() {
+	local s e
+	s=$(ms_now)
+	if printf 'exit\n' | ssh -tt "${SSH_OPTS[@]}" -p "$1" "$2@127.0.0.1" >/dev/null 2>&1; then
 		e=$(ms_now)
 		echo $(((e - s) / 1000000))
 	else
@@ -116,6 +127,31 @@ if "$CTL" network setup >/dev/null; then
 else
 	echo "| network = veth | SKIPPED: lxloginctl network setup failed | | | |"
 fi
+
+# the two paths of a hot login: a command (scp, rsync, git, Ansible) and an interactive login (on
+# the Debian image through its login(1): utmp, logind, the user's systemd --user)
+echo
+echo "## Command vs interactive login, hot: \`ssh USER@127.0.0.1 true\` vs \`ssh -tt USER@127.0.0.1\` typing \`exit\`, $RUNS runs each (ms)"
+echo
+echo "| login | median | p95 | runs | × plain, same path |"
+echo "| --- | --- | --- | --- | --- |"
+for i in $(seq "$RUNS"); do one_tty_login "$PLAIN_PORT" lxt-x0; done | grep -v fail > "$W/plain-tty"
+paths=(busybox)
+ct_cached_image "$DEBIAN_IMAGE" && paths+=(debian)
+for tag in "${paths[@]}"; do
+	one_login "$SSHD_PORT" "lxt-h$tag" >/dev/null
+	one_tty_login "$SSHD_PORT" "lxt-h$tag" >/dev/null
+	for i in $(seq "$RUNS"); do one_login "$SSHD_PORT" "lxt-h$tag"; done | grep -v fail > "$W/cmd-$tag"
+	for i in $(seq "$RUNS"); do one_tty_login "$SSHD_PORT" "lxt-h$tag"; done | grep -v fail > "$W/tty-$tag"
+done
+read -r BASE_MEDIAN _ < <(stats "$W/plain")
+row "plain sshd, a command (baseline)" "$W/plain"
+for tag in "${paths[@]}"; do row "$tag image, a command" "$W/cmd-$tag"; done
+read -r BASE_MEDIAN _ < <(stats "$W/plain-tty")
+row "plain sshd, interactive (baseline)" "$W/plain-tty"
+for tag in "${paths[@]}"; do row "$tag image, interactive" "$W/tty-$tag"; done
+read -r BASE_MEDIAN _ < <(stats "$W/plain")
+for tag in "${paths[@]}"; do "$HELPER" stop "lxt-h$tag" >/dev/null; done
 
 echo
 echo "## First login on an image of 10 vs 10,000 files, $RUNS runs each (ms)"

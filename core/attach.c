@@ -21,15 +21,14 @@
  *      AppArmor profile, exec. Until the exec it runs host code, not
  *      dumpable, holding nothing of the host's but its stdio.
  *  For an interactive login (r->record) C2 becomes root inside and runs the
- *  container's login(1) in a child of its own, waits for it and records the
- *  session's end (login_session); without a login(1) it becomes the user
+ *  container's login(1) in a child of its own, waits for it and marks its
+ *  utmp entry dead (login_session); without a login(1) it becomes the user
  *  and goes on as for any session.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
-#include <paths.h>
 #include <linux/capability.h>
 #include <linux/magic.h>
 #include <poll.h>
@@ -55,8 +54,9 @@
 
 #define PASSWD_MAX (1 << 20)
 #define LABEL_MAX 256
-#define LOGIN_PATH "/bin/login" /* util-linux's or busybox's: both take -p -h HOST -f NAME */
-#define ATTACH_READY_TIMEOUT_S 60 /* from fork to the session's first word */
+#define LOGIN_PATH "/bin/login"	     /* util-linux's (or shadow's): -p -h HOST -f NAME */
+#define LOGIN_PAM "/etc/pam.d/login" /* its session stack: what the login goes through it for */
+#define ATTACH_READY_TIMEOUT_S 60    /* from fork to the session's first word */
 
 /* What P learns about the init before forking, for the children (read from the host's /proc). */
 struct init_facts {
@@ -408,7 +408,11 @@ static void remote_host(char *const *env, char *out, size_t size)
 	}
 }
 
-/* After login(1) has gone: the end of the session on line, in utmp (who, w) and wtmp (last). */
+/*
+ * After login(1) has gone: its utmp entry on line marked dead (who, w,
+ * users). login writes the end into wtmp itself but leaves utmp to whoever
+ * started it (getty and init do this).
+ */
 static void logout_record(const char *line)
 {
 	struct utmpx key = { .ut_type = USER_PROCESS }, dead, *u;
@@ -431,17 +435,15 @@ static void logout_record(const char *line)
 		(void)pututxline(&dead);
 	}
 	endutxent();
-	if (u)
-		updwtmpx(_PATH_WTMP, &dead);
 }
 
 /*
  * C2, root inside, for an interactive login: the container's own login(1)
  * opens its PAM session as a console login does (utmp and wtmp, a logind
  * session with the user's systemd --user manager, motd, pam_env,
- * pam_limits) and becomes the user. login leaves the session's end to
+ * pam_limits) and becomes the user. login leaves its utmp entry to
  * whoever started it (init, getty): C2 waits for it, with every signal
- * blocked (P sends its signals to login), and writes that end.
+ * blocked (P sends its signals to login), and marks that entry dead.
  */
 __attribute__((noreturn)) static void login_session(const struct attach_req *r, const struct attach_proc *p, int sock,
 						    char *name)
@@ -463,7 +465,7 @@ __attribute__((noreturn)) static void login_session(const struct attach_req *r, 
 		argv[k++] = (char *)"-h";
 		argv[k++] = host;
 	}
-	argv[k++] = (char *)"-f"; /* util-linux takes the name after it, busybox as its argument */
+	argv[k++] = (char *)"-f"; /* util-linux takes the name after it, busybox's as its argument */
 	argv[k++] = name;
 	argv[k] = NULL;
 	pid = fork();
@@ -602,9 +604,13 @@ __attribute__((noreturn)) static void session_main(const struct attach_req *r, c
 	if (r->record) {
 		snprintf(name, sizeof(name), "%s", r->user);
 		if (passwd_lookup(r->uid, name, sizeof(name), home, sizeof(home), shell, sizeof(shell)) &&
-		    policy_name_valid(name) && access(LOGIN_PATH, X_OK) == 0)
+		    policy_name_valid(name) && access(LOGIN_PATH, X_OK) == 0 && access(LOGIN_PAM, F_OK) == 0) {
+			if (f->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+				child_fail(sock, "no_new_privs");
 			login_session(r, p, sock, name);
-		/* no login(1) inside (or no entry for the user): the session as any other, as the user */
+		}
+		/* no login(1) with a PAM stack inside (busybox's, which also drops what was typed ahead),
+		 * or no entry for the user: the session as any other, as the user */
 		if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 || setresgid(r->gid, r->gid, r->gid) < 0 ||
 		    setresuid(r->uid, r->uid, r->uid) < 0 || prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0 ||
 		    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)

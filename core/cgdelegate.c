@@ -151,6 +151,37 @@ static int limits_v2(int dfd, const struct cgroup_limits *lim, const char *user,
 	return r;
 }
 
+/*
+ * The container's own cgroup (LXC's payload, below the user's) gets the
+ * user's CPU quota too: lxcfs shows inside as many CPUs as the quota of the
+ * container's cgroup allows, and reads no parent's. The user's cgroup keeps
+ * the limit that counts (the user owns the payload, and a child's quota
+ * never lifts its parent's). Best effort: without it, only the view differs.
+ */
+void cgroup_payload_cpu(const struct cgroup_layout *l, const char *user, const struct cgroup_limits *lim)
+{
+	struct core_err ignored;
+	char path[600], max[64];
+
+	if (lim->cpu_quota_us == CGROUP_UNLIMITED)
+		return;
+	snprintf(max, sizeof(max), "%" PRIu64 " %" PRIu64, lim->cpu_quota_us, lim->cpu_period_us);
+	for (size_t i = 0; i < l->n; i++) {
+		const struct cgroup_hier *h = &l->h[i];
+		__do_close int dfd = -EBADF;
+
+		if ((!h->v2 && !cgroup_hier_has(h, "cpu")) || cgroup_payload_path(l, h, user, path, sizeof(path)) < 0)
+			continue;
+		dfd = openat(h->fd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (dfd < 0)
+			continue;
+		if (h->v2)
+			(void)cgroup_put(dfd, "cpu.max", max, true, user, &ignored);
+		else if (put_u64(dfd, "cpu.cfs_period_us", lim->cpu_period_us, "", true, user, &ignored) == 0)
+			(void)put_u64(dfd, "cpu.cfs_quota_us", lim->cpu_quota_us, "-1", true, user, &ignored);
+	}
+}
+
 /* v2: let lxlogin's children use every controller the parent offers that limits need. */
 static int v2_enable_controllers(int base, const char *user, struct core_err *e)
 {

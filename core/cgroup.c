@@ -431,33 +431,80 @@ int cgroup_user_sessions(const struct cgroup_layout *l, const char *user, size_t
 	return 0;
 }
 
-/* One number from a control file of the user's cgroup ("max" is CGROUP_UNLIMITED); UINT64_MAX - 1 if unknown. */
-static uint64_t read_u64(const struct cgroup_layout *l, const struct cgroup_hier *h, const char *user, const char *file)
+/* A control file of the user's cgroup, read whole into buf; false if it cannot be. */
+static bool read_control(const struct cgroup_layout *l, const struct cgroup_hier *h, const char *user, const char *file,
+			 char *buf, size_t size)
 {
-	char path[512], buf[64] = "";
+	char path[512];
 	__do_close int fd = -EBADF;
 	ssize_t n;
 
 	if (cgroup_user_path(l, user, file, path, sizeof(path)) < 0)
-		return CGROUP_UNKNOWN;
+		return false;
 	fd = openat(h->fd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	n = fd < 0 ? -1 : read(fd, buf, size - 1);
 	if (n <= 0)
-		return CGROUP_UNKNOWN;
+		return false;
 	buf[n] = '\0';
+	return true;
+}
+
+/* One number from a control file of the user's cgroup ("max" is CGROUP_UNLIMITED); UINT64_MAX - 1 if unknown. */
+static uint64_t read_u64(const struct cgroup_layout *l, const struct cgroup_hier *h, const char *user, const char *file)
+{
+	char buf[64];
+
+	if (!read_control(l, h, user, file, buf, sizeof(buf)))
+		return CGROUP_UNKNOWN;
 	if (strncmp(buf, "max", 3) == 0)
 		return CGROUP_UNLIMITED;
 	return strtoull(buf, NULL, 10);
 }
 
-/* Memory and pids in use and their limits, read from the hierarchies that have them. */
+/* Two numbers of a control file ("max 100000": the first CGROUP_UNLIMITED); false if unreadable. */
+static bool read_pair(const struct cgroup_layout *l, const struct cgroup_hier *h, const char *user, const char *file,
+		      uint64_t *a, uint64_t *b)
+{
+	char buf[64], *end;
+
+	if (!read_control(l, h, user, file, buf, sizeof(buf)))
+		return false;
+	*a = strncmp(buf, "max", 3) == 0 ? CGROUP_UNLIMITED : strtoull(buf, NULL, 10);
+	end = strchr(buf, ' ');
+	*b = end ? strtoull(end + 1, NULL, 10) : 0;
+	return *b > 0;
+}
+
+/* v1's memory+swap counters, less memory's: swap alone (UINT64_MAX: unlimited). */
+static void v1_swap(const struct cgroup_layout *l, const struct cgroup_hier *h, const char *user,
+		    struct cgroup_usage *u)
+{
+	uint64_t both = read_u64(l, h, user, "memory.memsw.usage_in_bytes");
+	uint64_t both_max = read_u64(l, h, user, "memory.memsw.limit_in_bytes");
+
+	if (both == CGROUP_UNKNOWN || both_max == CGROUP_UNKNOWN)
+		return;
+	u->swap = both > u->memory ? both - u->memory : 0;
+	if (both_max >= (UINT64_C(1) << 62) || u->memory_max == CGROUP_UNLIMITED) /* v1's "unlimited" */
+		u->swap_max = CGROUP_UNLIMITED;
+	else
+		u->swap_max = both_max > u->memory_max ? both_max - u->memory_max : 0;
+}
+
+/* Memory, swap, pids and CPU in use and their limits, read from the hierarchies that have them. */
 void cgroup_user_usage(const struct cgroup_layout *l, const char *user, struct cgroup_usage *ret)
 {
-	*ret = (struct cgroup_usage){ CGROUP_UNKNOWN, CGROUP_UNKNOWN, CGROUP_UNKNOWN, CGROUP_UNKNOWN };
+	*ret = (struct cgroup_usage){ .memory = CGROUP_UNKNOWN,
+				      .memory_max = CGROUP_UNKNOWN,
+				      .swap = CGROUP_UNKNOWN,
+				      .swap_max = CGROUP_UNKNOWN,
+				      .pids = CGROUP_UNKNOWN,
+				      .pids_max = CGROUP_UNKNOWN,
+				      .cpu_quota = CGROUP_UNKNOWN };
 	for (size_t i = 0; i < l->n; i++) {
 		const struct cgroup_hier *h = &l->h[i];
 		bool mem = h->v2 || cgroup_hier_has(h, "memory"), pids = h->v2 || cgroup_hier_has(h, "pids");
-		uint64_t v;
+		uint64_t v, q;
 
 		/* a hybrid host's empty cgroup2 has neither file: keep what v1 said */
 		if (mem &&
@@ -466,10 +513,25 @@ void cgroup_user_usage(const struct cgroup_layout *l, const char *user, struct c
 			ret->memory_max = read_u64(l, h, user, h->v2 ? "memory.max" : "memory.limit_in_bytes");
 			if (!h->v2 && ret->memory_max >= (UINT64_C(1) << 62)) /* v1's "unlimited" */
 				ret->memory_max = CGROUP_UNLIMITED;
+			if (h->v2) {
+				ret->swap = read_u64(l, h, user, "memory.swap.current");
+				ret->swap_max = read_u64(l, h, user, "memory.swap.max");
+			} else {
+				v1_swap(l, h, user, ret);
+			}
 		}
 		if (pids && (v = read_u64(l, h, user, "pids.current")) != CGROUP_UNKNOWN) {
 			ret->pids = v;
 			ret->pids_max = read_u64(l, h, user, "pids.max");
+		}
+		if (h->v2 && read_pair(l, h, user, "cpu.max", &q, &v)) {
+			ret->cpu_quota = q;
+			ret->cpu_period = v;
+		} else if (!h->v2 && cgroup_hier_has(h, "cpu") &&
+			   (v = read_u64(l, h, user, "cpu.cfs_period_us")) != CGROUP_UNKNOWN && v > 0) {
+			q = read_u64(l, h, user, "cpu.cfs_quota_us"); /* -1: unlimited */
+			ret->cpu_quota = q >= (UINT64_C(1) << 62) ? CGROUP_UNLIMITED : q;
+			ret->cpu_period = v;
 		}
 	}
 }

@@ -94,6 +94,7 @@ int cgroup_user_populated(const struct cgroup_layout *l, const char *user);
 int cgroup_limits_from_policy(const struct policy_values *v, uint64_t host_memory, struct cgroup_limits *ret);
 int cgroup_user_setup(const struct cgroup_layout *l, const char *user, uid_t uid, gid_t gid,
 		      const struct cgroup_limits *lim, struct core_err *e);
+void cgroup_payload_cpu(const struct cgroup_layout *l, const char *user, const struct cgroup_limits *lim);
 int cgroup_user_remove(const struct cgroup_layout *l, const char *user, struct core_err *e);
 struct cgroup_pids {
 	pid_t pid[4096];
@@ -104,7 +105,8 @@ int cgroup_user_sessions(const struct cgroup_layout *l, const char *user, size_t
 int cgroup_payload_each(const struct cgroup_layout *l, const char *user, int (*fn)(pid_t pid, void *arg), void *arg);
 #define CGROUP_UNKNOWN (UINT64_MAX - 1)
 struct cgroup_usage {
-	uint64_t memory, memory_max, pids, pids_max; /* UINT64_MAX: unlimited; CGROUP_UNKNOWN */
+	uint64_t memory, memory_max, swap, swap_max, pids, pids_max; /* UINT64_MAX: unlimited; CGROUP_UNKNOWN */
+	uint64_t cpu_quota, cpu_period;				     /* µs of CPU per period: cpus = quota / period */
 };
 void cgroup_user_usage(const struct cgroup_layout *l, const char *user, struct cgroup_usage *ret);
 
@@ -156,6 +158,9 @@ int attach_wait(struct attach_proc *p);
 bool attach_wants_terminal(void);
 void relay_signals(sigset_t *set);
 int attach_relay(struct attach_proc *p);
+
+/* err.c: sizes for people (1.5G) */
+void human_size(uint64_t bytes, char *out, size_t size);
 
 /* paths.c: the fixed places, reached by fd from root-owned roots */
 bool path_is_plain(const char *path);

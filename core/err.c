@@ -14,3 +14,14 @@ int core_fail(struct core_err *e, int r, const char *fmt, ...)
 	va_end(ap);
 	return r < 0 ? r : -EINVAL;
 }
+
+void human_size(uint64_t b, char *out, size_t size)
+{
+	static const char units[] = "BKMGTPE";
+	double v = (double)b;
+	size_t u = 0;
+
+	while (v >= 1024 && u < sizeof(units) - 2)
+		v /= 1024, u++;
+	snprintf(out, size, u ? "%.1f%c" : "%.0f%c", v, units[u]);
+}

@@ -416,6 +416,8 @@ static int start_steps(const struct core_user *u, struct core_err *e)
 	/* which process is the container's init, the kernel says: not the user-side child */
 	if (r == 0 && ct_init_find(&layout, u->acct.name, u->acct.uid, &init) < 0)
 		r = core_fail(e, -EIO, "the container of %s started, but no init of it is in its cgroup", u->acct.name);
+	if (r == 0)
+		cgroup_payload_cpu(&layout, u->acct.name, &lim);
 	if (r == 0 && veth) {
 		r = net_attach(u, &init, &lease, e);
 		TEST_PAUSE("network");

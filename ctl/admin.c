@@ -25,17 +25,6 @@
 #include "config.h"
 #include "core.h"
 
-void human_size(uint64_t b, char *out, size_t size)
-{
-	static const char units[] = "BKMGTPE";
-	double v = (double)b;
-	size_t u = 0;
-
-	while (v >= 1024 && u < sizeof(units) - 2)
-		v /= 1024, u++;
-	snprintf(out, size, u ? "%.1f%c" : "%.0f%c", v, units[u]);
-}
-
 static void human_duration(int64_t s, char *out, size_t size)
 {
 	if (s < 0)
@@ -503,6 +492,48 @@ static void shared_disk_warning(void)
 		}
 }
 
+/* Does a running lxcfs give containers its CPU view (--enable-cfs: the quota as CPUs in cpuinfo, stat)? */
+static bool lxcfs_cpu_view(void)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *d;
+	bool on = false;
+
+	while (proc && !on && (d = readdir(proc))) {
+		char path[300], args[4096];
+		__do_close int fd = -EBADF;
+		ssize_t n;
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", d->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		n = fd < 0 ? -1 : read(fd, args, sizeof(args) - 1);
+		if (n <= 0)
+			continue;
+		args[n] = '\0';
+		if (strcmp(strrchr(args, '/') ? strrchr(args, '/') + 1 : args, "lxcfs") != 0)
+			continue;
+		for (char *a = args; a < args + n; a += strlen(a) + 1)
+			on = on || strcmp(a, "--enable-cfs") == 0;
+	}
+	if (proc)
+		closedir(proc);
+	return on;
+}
+
+/* Without lxcfs, free, top, nproc and uptime inside show the host's memory, CPUs and uptime. */
+static void lxcfs_warning(void)
+{
+	if (!lxcconf_lxcfs_available())
+		printf("warning: lxcfs does not run (%s is missing): containers start without it and show the "
+		       "host's memory, CPUs and uptime in free, top and uptime (apt-get install lxcfs; "
+		       "lxloginctl(8), doctor)\n",
+		       LXCFS_MEMINFO);
+	else if (!lxcfs_cpu_view())
+		printf("warning: lxcfs runs without --enable-cfs: containers see the host's CPUs, not their cpus "
+		       "limit (a drop-in for lxcfs.service: lxloginctl(8), doctor)\n");
+}
+
 /*
  * Layers whose account is gone (userdel), or is another account now (made
  * again under the name, with another uid): the next start refuses them.
@@ -564,6 +595,7 @@ int admin_doctor(bool fix, const char *sshd_config)
 		       "AppArmor profile (install apparmor and liblxc-common, then systemctl reload apparmor)\n",
 		       LXC_APPARMOR_PROFILE);
 	shared_disk_warning();
+	lxcfs_warning();
 	n_mounts = stray_mounts(mounts, ARRAY_SIZE(mounts));
 	for (size_t i = n_mounts; i-- > 0;) {
 		problems++;

@@ -6,7 +6,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-void human_size(uint64_t bytes, char *out, size_t size);
 int admin_list(bool json);
 int admin_status(const char *name);
 int admin_reap(void);

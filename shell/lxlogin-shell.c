@@ -121,6 +121,66 @@ static bool container_online(pid_t init)
 	return online;
 }
 
+/* "52.3M of 1.0G" (or "of no limit"); false if the kernel did not say. */
+static bool used_of(uint64_t used, uint64_t max, char *out, size_t size)
+{
+	char a[16], b[16];
+
+	if (used == CGROUP_UNKNOWN || max == CGROUP_UNKNOWN)
+		return false;
+	human_size(used, a, sizeof(a));
+	human_size(max, b, sizeof(b));
+	snprintf(out, size, "%s of %s", a, max == CGROUP_UNLIMITED ? "no limit" : b);
+	return true;
+}
+
+/*
+ * An interactive login's first line: what the user uses of each limit, from
+ * the kernel's counters of their cgroup (the container and their sessions),
+ * and when an idle container stops.
+ */
+static void limits_banner(const struct cgroup_layout *l, const char *user)
+{
+	struct cgroup_usage u;
+	struct core_user cu;
+	struct core_err err;
+	char line[400] = "", part[64];
+	size_t n = 0;
+
+	cgroup_user_usage(l, user, &u);
+	if (used_of(u.memory, u.memory_max, part, sizeof(part)))
+		n += (size_t)snprintf(line + n, sizeof(line) - n, ", memory %s", part);
+	if (used_of(u.swap, u.swap_max, part, sizeof(part)))
+		n += (size_t)snprintf(line + n, sizeof(line) - n, ", swap %s", part);
+	if (u.pids != CGROUP_UNKNOWN && u.pids_max != CGROUP_UNKNOWN && u.pids_max != CGROUP_UNLIMITED)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, ", %llu of %llu processes",
+				      (unsigned long long)u.pids, (unsigned long long)u.pids_max);
+	if (u.cpu_quota != CGROUP_UNKNOWN && u.cpu_quota != CGROUP_UNLIMITED)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, ", cpus %.3g",
+				      (double)u.cpu_quota / (double)u.cpu_period);
+	if (core_user_load(user, &cu, &err) == 0) { /* the policy files are readable as shipped */
+		uint32_t idle = cu.policy.values.idle_stop_s;
+		if (idle != POLICY_NEVER)
+			n += (size_t)snprintf(line + n, sizeof(line) - n, ", stopped %um after your last session ends",
+					      (unsigned)((idle + 59) / 60));
+		core_user_free(&cu);
+	}
+	if (n > 0 && n < sizeof(line))
+		fprintf(stderr, "lxlogin: your container: %s\n", line + 2);
+}
+
+/*
+ * The mosh client runs `mosh-server new ...` over ssh, then talks UDP to the
+ * host's address: mosh-server would run inside the container, whose UDP
+ * ports nothing publishes, and the client would give up after 19 s without
+ * a word. Say why at once instead.
+ */
+static bool is_mosh_server(const char *cmd)
+{
+	cmd += strspn(cmd, " \t");
+	return strncmp(cmd, "mosh-server", 11) == 0 && (cmd[11] == '\0' || cmd[11] == ' ' || cmd[11] == '\t');
+}
+
 int main(int argc, char **argv)
 {
 	struct attach_req req = { .login = argc > 0 && argv[0] && argv[0][0] == '-' };
@@ -136,6 +196,10 @@ int main(int argc, char **argv)
 		req.shell_cmd = argv[2];
 	else if (argc > 1)
 		return fail("usage: lxlogin-shell [-c COMMAND]", "");
+	if (req.shell_cmd && is_mosh_server(req.shell_cmd))
+		return fail("mosh does not work here: its server would run in your container, whose UDP ports are "
+			    "not reachable from outside; use ssh (with tmux or screen inside to keep a session)",
+			    "");
 	if (!pw || !policy_name_valid(pw->pw_name))
 		return fail("your account is not one lxlogin can contain", "");
 	if (getuid() == 0)
@@ -162,6 +226,8 @@ int main(int argc, char **argv)
 			return fail("your container could not be started; no session", "");
 		r = attach_spawn(&layout, &req, &session, &err);
 	}
+	if (r == 0 && req.record)
+		limits_banner(&layout, user);
 	cgroup_layout_close(&layout);
 	if (r == -EAGAIN) /* an attach into a frozen cgroup would hold the session until a thaw */
 		return fail("your container is frozen (paused by an admin); no session", "");

@@ -96,6 +96,24 @@ host_mounts_of_instance() { cat /proc/[0-9]*/mountinfo 2>/dev/null | grep -F "$L
 
 cgroup_dirs_of() { ls -d /sys/fs/cgroup/*/"$LXT_CGROUP/$1" 2>/dev/null; }
 
+# lxcfs_up: an lxcfs serving /var/lib/lxcfs with its CPU view on, as lxloginctl(8) says to run it;
+# our own (LXCFS_PID) if none runs, stopped by lxcfs_down (and by the cleanup) after our containers
+lxcfs_up() {
+	LXCFS_PID=""
+	[ -e /var/lib/lxcfs/proc/meminfo ] && return 0
+	mkdir -p /var/lib/lxcfs
+	lxcfs --enable-cfs /var/lib/lxcfs >"$LXT_STATE_DIR/lxcfs.log" 2>&1 &
+	LXCFS_PID=$!
+	wait_for "lxcfs serves /proc" test -e /var/lib/lxcfs/proc/meminfo
+}
+lxcfs_down() {
+	[ -n "${LXCFS_PID:-}" ] || return 0
+	kill "$LXCFS_PID" 2>/dev/null
+	wait "$LXCFS_PID" 2>/dev/null
+	if mountpoint -q /var/lib/lxcfs; then umount -l /var/lib/lxcfs; fi
+	LXCFS_PID=""
+}
+
 # Kill what our containers left (by pid, from our own cgroups only), then remove everything we made.
 ct_cleanup_quiet() {
 	local u g
@@ -108,6 +126,7 @@ ct_cleanup_quiet() {
 		done
 	done
 	sleep 0.2
+	lxcfs_down
 	for f in /sys/fs/cgroup/*/"$LXT_CGROUP"; do
 		[ -d "$f" ] && find "$f" -depth -type d -exec rmdir {} + 2>/dev/null
 	done

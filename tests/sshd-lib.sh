@@ -125,7 +125,7 @@ ssh_user_setup() {
 #   term_gone        until the window's command has ended (bounded); false if it has not
 TM=(tmux -L lxlogin-test)
 term_start() { "${TM[@]}" kill-session -t lxt 2>/dev/null; "${TM[@]}" new-session -d -s lxt -x 80 -y 24 "$1"; }
-screen() { "${TM[@]}" capture-pane -p -t lxt 2>/dev/null; }
+screen() { "${TM[@]}" capture-pane -p -J -t lxt 2>/dev/null; }
 wait_screen() {
 	for i in $(seq 150); do screen | grep -qE "$1" && return 0; sleep 0.2; done
 	return 1

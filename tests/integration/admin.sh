@@ -164,26 +164,48 @@ exec 8<&-
 umount /tmp/lxt-notours
 rmdir /tmp/lxt-notours "$GHOST_H/lxt-notours"
 
-# --- lxcfs: with it running, free/top inside see the container's limits, not the host's
+# --- issue 16: an interactive login's first line is the user's usage against every limit, from the
+# kernel's counters of their cgroup
+echo "cpus = 1" >>"$LXT_CONFIG_DIR/users.d/lxt-b.conf"
+expect_rc "restart lxt-b with cpus = 1" 0 "$CTL" restart lxt-b
+run sh -c "printf 'exit\\n' | ssh -tt $(printf '%q ' "${SSH_OPTS[@]}") -p $SSHD_PORT lxt-b@127.0.0.1"
+B=$(printf '%s\n' "$OUT" | grep '^lxlogin: your container: ' | tr -d '\r')
+CG=$(ls -d /sys/fs/cgroup/memory/"$LXT_CGROUP"/lxt-b 2>/dev/null || ls -d /sys/fs/cgroup/"$LXT_CGROUP"/lxt-b)
+PIDS_CG=$(ls -d /sys/fs/cgroup/pids/"$LXT_CGROUP"/lxt-b 2>/dev/null || echo "$CG")
+[ -n "$B" ] && pass "an interactive login shows a line of usage against limits" || fail "no usage line" "$OUT"
+printf '%s\n' "$B" | grep -qE "memory [0-9.]+[BKMG] of 256\.0M, " && pass "... memory against the 256M limit" || fail "... memory" "$B"
+[ "$(cat "$PIDS_CG/pids.max")" = 200 ] && printf '%s\n' "$B" | grep -qE ", [1-9][0-9]* of 200 processes" &&
+	pass "... processes against pids.max (200)" || fail "... processes" "$B"
+printf '%s\n' "$B" | grep -qE ", cpus 1(, |$)" && pass "... and cpus 1 (the CPU quota)" || fail "... cpus" "$B"
+run ssh_as lxt-b 'echo plain'
+expect_no_match "... a command never gets it (its output stays the command's)" "your container"
+
+# --- issue 16, limits visible: with lxcfs started as lxloginctl(8) says (its CPU view on), free,
+# /proc/meminfo, /proc/cpuinfo and uptime inside are the container's; doctor warns without it
 if ! command -v lxcfs >/dev/null; then
 	echo "SKIPPED: lxcfs view of /proc: lxcfs is not installed"
 else
-	LXCFS_PID=""
-	if [ ! -e /var/lib/lxcfs/proc/meminfo ]; then # none runs: start our own, and stop it after
-		mkdir -p /var/lib/lxcfs
-		lxcfs /var/lib/lxcfs >"$SSHD_DIR/lxcfs.log" 2>&1 &
-		LXCFS_PID=$!
-		wait_for "lxcfs serves /proc" test -e /var/lib/lxcfs/proc/meminfo
+	if [ ! -e /var/lib/lxcfs/proc/meminfo ]; then
+		run "$CTL" doctor
+		expect_match "doctor warns that lxcfs does not run" "^warning: lxcfs does not run"
+		lxcfs_up
+		run "$CTL" doctor
+		expect_no_match "... and no longer once it runs with --enable-cfs" "lxcfs"
+	else
+		echo "SKIPPED: doctor's lxcfs warning: an lxcfs of this machine runs already"
+		lxcfs_up
 	fi
 	expect_rc "restart lxt-b with lxcfs running" 0 "$CTL" restart lxt-b
-	run ssh_as lxt-b "awk '/^MemTotal/ { print \$2 }' /proc/meminfo"
+	run ssh_as lxt-b "awk '/^MemTotal/ { print \$2 }' /proc/meminfo; grep -c ^processor /proc/cpuinfo; cut -d' ' -f1 /proc/uptime"
 	expect_line "inside, /proc/meminfo shows the 256M limit (lxcfs)" "262144"
-	if [ -n "$LXCFS_PID" ]; then
-		"$HELPER" stop lxt-b >/dev/null
-		kill "$LXCFS_PID"
-		wait "$LXCFS_PID" 2>/dev/null
-		umount -l /var/lib/lxcfs 2>/dev/null
-	fi
+	expect_line "... /proc/cpuinfo shows ceil(cpus) = 1 CPU" "1"
+	up_in=$(printf '%s\n' "$OUT" | tail -1 | cut -d. -f1)
+	up_init=$(ps -o etimes= -p "$(init_pid_of lxt-b)" | tr -d ' ')
+	[ -n "$up_in" ] && [ "$up_in" -le "$((up_init + 5))" ] && [ "$up_in" -ge "$((up_init - 5))" ] &&
+		pass "... /proc/uptime is the container's ($up_in s, its init's age $up_init s)" ||
+		fail "uptime inside $up_in s, the init's age $up_init s, the host's $(cut -d' ' -f1 /proc/uptime)"
+	"$HELPER" stop lxt-b >/dev/null
+	lxcfs_down
 fi
 
 # --- issue 15, point 4: an admin can always stop and remove what lxlogin started, whatever the
