@@ -115,8 +115,10 @@ login_rows() {
 	row "$label, cold (a new user's first login)" "$W/cold-$tag"
 }
 login_rows busybox busybox "busybox image"
+paths=(busybox) # the images of the command vs interactive table below
 if ct_cached_image "$DEBIAN_IMAGE" || "$CTL" image build debian "$DEBIAN_IMAGE" >/dev/null 2>&1; then
 	login_rows debian "$DEBIAN_IMAGE" "Debian image (systemd; the login waits for the boot)"
+	paths+=(debian)
 else
 	echo "| Debian image | SKIPPED: could not build it | | | |"
 fi
@@ -136,8 +138,6 @@ echo
 echo "| login | median | p95 | runs | × plain, same path |"
 echo "| --- | --- | --- | --- | --- |"
 for i in $(seq "$RUNS"); do one_tty_login "$PLAIN_PORT" lxt-x0; done | grep -v fail > "$W/plain-tty"
-paths=(busybox)
-ct_cached_image "$DEBIAN_IMAGE" && paths+=(debian)
 for tag in "${paths[@]}"; do
 	one_login "$SSHD_PORT" "lxt-h$tag" >/dev/null
 	one_tty_login "$SSHD_PORT" "lxt-h$tag" >/dev/null

@@ -465,7 +465,7 @@ __attribute__((noreturn)) static void login_session(const struct attach_req *r, 
 		argv[k++] = (char *)"-h";
 		argv[k++] = host;
 	}
-	argv[k++] = (char *)"-f"; /* util-linux takes the name after it, busybox's as its argument */
+	argv[k++] = (char *)"-f"; /* util-linux and shadow take the name as the operand after it */
 	argv[k++] = name;
 	argv[k] = NULL;
 	pid = fork();
