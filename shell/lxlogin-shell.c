@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +135,18 @@ static bool used_of(uint64_t used, uint64_t max, char *out, size_t size)
 	return true;
 }
 
+/* Append to line, never past size. */
+static void __attribute__((format(printf, 3, 4))) add(char *line, size_t size, const char *fmt, ...)
+{
+	size_t n = strlen(line);
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (n + 1 < size)
+		vsnprintf(line + n, size - n, fmt, ap);
+	va_end(ap);
+}
+
 /*
  * An interactive login's first line: what the user uses of each limit, from
  * the kernel's counters of their cgroup (the container and their sessions),
@@ -145,27 +158,25 @@ static void limits_banner(const struct cgroup_layout *l, const char *user)
 	struct core_user cu;
 	struct core_err err;
 	char line[400] = "", part[64];
-	size_t n = 0;
 
 	cgroup_user_usage(l, user, &u);
 	if (used_of(u.memory, u.memory_max, part, sizeof(part)))
-		n += (size_t)snprintf(line + n, sizeof(line) - n, ", memory %s", part);
+		add(line, sizeof(line), ", memory %s", part);
 	if (used_of(u.swap, u.swap_max, part, sizeof(part)))
-		n += (size_t)snprintf(line + n, sizeof(line) - n, ", swap %s", part);
+		add(line, sizeof(line), ", swap %s", part);
 	if (u.pids != CGROUP_UNKNOWN && u.pids_max != CGROUP_UNKNOWN && u.pids_max != CGROUP_UNLIMITED)
-		n += (size_t)snprintf(line + n, sizeof(line) - n, ", %llu of %llu processes",
-				      (unsigned long long)u.pids, (unsigned long long)u.pids_max);
+		add(line, sizeof(line), ", %llu of %llu processes", (unsigned long long)u.pids,
+		    (unsigned long long)u.pids_max);
 	if (u.cpu_quota != CGROUP_UNKNOWN && u.cpu_quota != CGROUP_UNLIMITED)
-		n += (size_t)snprintf(line + n, sizeof(line) - n, ", cpus %.3g",
-				      (double)u.cpu_quota / (double)u.cpu_period);
+		add(line, sizeof(line), ", cpus %.3g", (double)u.cpu_quota / (double)u.cpu_period);
 	if (core_user_load(user, &cu, &err) == 0) { /* the policy files are readable as shipped */
 		uint32_t idle = cu.policy.values.idle_stop_s;
 		if (idle != POLICY_NEVER)
-			n += (size_t)snprintf(line + n, sizeof(line) - n, ", stopped %um after your last session ends",
-					      (unsigned)((idle + 59) / 60));
+			add(line, sizeof(line), ", stopped %um after your last session ends",
+			    (unsigned)((idle + 59) / 60));
 		core_user_free(&cu);
 	}
-	if (n > 0 && n < sizeof(line))
+	if (line[0])
 		fprintf(stderr, "lxlogin: your container: %s\n", line + 2);
 }
 
