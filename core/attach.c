@@ -577,7 +577,8 @@ __attribute__((noreturn)) static void session_main(const struct attach_req *r, c
 	close_range(host_proc >= 0 ? 5 : 4, ~0U, 0);
 	if (bounding_copy(f->bounding) < 0)
 		child_fail(sock, "the init's capability bounding set");
-	if (setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
+	/* root inside for login(1) holds none of the caller's groups (login sets the user's own) */
+	if (setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0 || (r->record && setgroups(0, NULL) < 0))
 		child_fail(sock, uid ? "becoming the user inside" : "becoming root inside");
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) /* after the id change, which clears it */
 		child_fail(sock, "the parent-death signal");
