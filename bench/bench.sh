@@ -242,10 +242,10 @@ if [ -d "$LXT_STATE_DIR/images/$DEBIAN_IMAGE" ]; then
 	avail_before=$(awk '/MemAvailable/ { print $2 }' /proc/meminfo)
 	deb_started=0 deb_error=""
 	for i in $(seq 5); do
-		if out=$("$HELPER" start "lxt-c$DEBIAN_IMAGE$i" 2>&1); then deb_started=$((deb_started + 1)); else deb_error=$out; fi
+		if out=$("$HELPER" start "lxt-cdebian$i" 2>&1); then deb_started=$((deb_started + 1)); else deb_error=$out; fi
 	done
 	avail_after=$(awk '/MemAvailable/ { print $2 }' /proc/meminfo)
-	cg_deb=$(for i in $(seq 5); do cat "/sys/fs/cgroup/memory/$LXT_CGROUP/lxt-c$DEBIAN_IMAGE$i/memory.usage_in_bytes" 2>/dev/null; done |
+	cg_deb=$(for i in $(seq 5); do cat "/sys/fs/cgroup/memory/$LXT_CGROUP/lxt-cdebian$i/memory.usage_in_bytes" 2>/dev/null; done |
 		awk '{ s += $1; n++ } END { if (n) printf "%d", s / n / 1024 }')
 	per_deb=$(((avail_before - avail_after) / (deb_started > 0 ? deb_started : 1)))
 	# a measurement that did not happen is said so, never printed as a figure
