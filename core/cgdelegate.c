@@ -37,7 +37,124 @@ int cgroup_limits_from_policy(const struct policy_values *v, uint64_t host_memor
 	ret->cpu_weight = v->cpu_weight;
 	ret->pids = v->pids.kind == POLICY_LIMIT_UNLIMITED ? CGROUP_UNLIMITED : v->pids.value;
 	ret->io_weight = v->io_weight;
+	ret->cpus[0] = '\0';
 	return 0;
+}
+
+/* A kernel cpu list ("0-3,8\n") as the ascending CPUs it names; their count, or -EINVAL. */
+static int cpus_parse(const char *list, uint16_t *cpu)
+{
+	const char *p = list;
+	int n = 0;
+
+	while (*p && *p != '\n') {
+		char *end;
+		unsigned long a = strtoul(p, &end, 10), b = a;
+
+		if (end == p || a >= CGROUP_CPUS_MAX)
+			return -EINVAL;
+		if (*end == '-') {
+			p = end + 1;
+			b = strtoul(p, &end, 10);
+			if (end == p || b < a || b >= CGROUP_CPUS_MAX)
+				return -EINVAL;
+		}
+		for (unsigned long c = a; c <= b; c++) {
+			if (n > 0 && c <= cpu[n - 1])
+				return -EINVAL;
+			cpu[n++] = (uint16_t)c;
+		}
+		p = *end == ',' ? end + 1 : end;
+		if (*end != ',' && *end != '\n' && *end != '\0')
+			return -EINVAL;
+	}
+	return n;
+}
+
+/*
+ * The CPUs a user's container runs on: as many of avail (the parent's, a
+ * kernel cpu list) as its quota rounds up to, from the spread-th on and
+ * wrapping, so that users land on different ones; "" when that is all of
+ * them. The quota stays the limit; this is what nproc, sched_getaffinity and
+ * lxcfs's /proc/cpuinfo count inside (cpus = 1.5 shows 2).
+ */
+int cgroup_cpus_pick(const char *avail, unsigned spread, struct cgroup_limits *lim)
+{
+	uint16_t cpu[CGROUP_CPUS_MAX];
+	bool chosen[CGROUP_CPUS_MAX] = { false };
+	uint64_t want;
+	size_t len = 0;
+	int n = cpus_parse(avail, cpu);
+
+	lim->cpus[0] = '\0';
+	if (n < 0)
+		return n;
+	if (lim->cpu_quota_us == CGROUP_UNLIMITED || lim->cpu_period_us == 0)
+		return 0;
+	want = (lim->cpu_quota_us + lim->cpu_period_us - 1) / lim->cpu_period_us;
+	if (want >= (uint64_t)n)
+		return 0;
+	for (uint64_t i = 0; i < (want ? want : 1); i++)
+		chosen[cpu[(spread + i) % (unsigned)n]] = true;
+	for (unsigned c = 0; c < CGROUP_CPUS_MAX; c++) {
+		unsigned last = c;
+		int w;
+
+		if (!chosen[c])
+			continue;
+		while (last + 1 < CGROUP_CPUS_MAX && chosen[last + 1])
+			last++;
+		w = last > c ? snprintf(lim->cpus + len, sizeof(lim->cpus) - len, "%s%u-%u", len ? "," : "", c, last)
+			     : snprintf(lim->cpus + len, sizeof(lim->cpus) - len, "%s%u", len ? "," : "", c);
+		if (w < 0 || (size_t)w >= sizeof(lim->cpus) - len) {
+			lim->cpus[0] = '\0';
+			return -ENOSPC;
+		}
+		len += (size_t)w;
+		c = last;
+	}
+	return 0;
+}
+
+/* A cpu list as a bitmask, CPU c at bit c % 8 of byte c / 8 (systemd's AllowedCPUs); bytes used, or -errno. */
+int cgroup_cpus_mask(const char *list, uint8_t *mask, size_t size)
+{
+	uint16_t cpu[CGROUP_CPUS_MAX];
+	int n = cpus_parse(list, cpu);
+	size_t used = 0;
+
+	if (n < 0)
+		return n;
+	memset(mask, 0, size);
+	for (int i = 0; i < n; i++) {
+		if ((size_t)cpu[i] / 8 >= size)
+			return -ENOSPC;
+		mask[cpu[i] / 8] |= (uint8_t)(1u << (cpu[i] % 8));
+		used = (size_t)cpu[i] / 8 + 1;
+	}
+	return (int)used;
+}
+
+/* The pick from the CPUs of the hierarchy's root (v1 cpuset, or v2's effective set); best effort. */
+void cgroup_cpus_choose(const struct cgroup_layout *l, unsigned spread, struct cgroup_limits *lim)
+{
+	lim->cpus[0] = '\0';
+	for (size_t i = 0; i < l->n; i++) {
+		const struct cgroup_hier *h = &l->h[i];
+		__do_close int fd = -EBADF;
+		char avail[4096];
+		ssize_t n;
+
+		if (!h->v2 && !cgroup_hier_has(h, "cpuset"))
+			continue;
+		fd = openat(h->fd, h->v2 ? "cpuset.cpus.effective" : "cpuset.cpus", O_RDONLY | O_CLOEXEC);
+		n = fd < 0 ? -1 : read(fd, avail, sizeof(avail) - 1);
+		if (n <= 0)
+			continue;
+		avail[n] = '\0';
+		(void)cgroup_cpus_pick(avail, spread, lim);
+		return;
+	}
 }
 
 static int put_u64(int dfd, const char *file, uint64_t v, const char *unlimited, bool optional, const char *user,
@@ -68,6 +185,19 @@ static int cpuset_inherit(int parent, int child, const char *file, const char *u
 	if (n > 0 && buf[n - 1] == '\n')
 		buf[n - 1] = '\0';
 	return cgroup_put(child, file, buf[0] ? buf : "\n", false, user, e);
+}
+
+/*
+ * The picked CPUs, best effort: a cgroup whose children still hold CPUs
+ * outside the pick (EBUSY on v1) keeps its parent's until its next fresh
+ * start; the quota limits it either way.
+ */
+static void cpus_confine(int dfd, const char *user, const struct cgroup_limits *lim)
+{
+	struct core_err ignored;
+
+	if (lim->cpus[0])
+		(void)cgroup_put(dfd, "cpuset.cpus", lim->cpus, true, user, &ignored);
 }
 
 static int limits_v1(const struct cgroup_hier *h, int dfd, const struct cgroup_limits *lim, bool fresh,
@@ -148,6 +278,8 @@ static int limits_v2(int dfd, const struct cgroup_limits *lim, const char *user,
 		snprintf(buf, sizeof(buf), "default %" PRIu32, lim->io_weight);
 		r = cgroup_put(dfd, "io.weight", buf, true, user, e);
 	}
+	if (!r)
+		cpus_confine(dfd, user, lim);
 	return r;
 }
 
@@ -185,7 +317,7 @@ void cgroup_payload_cpu(const struct cgroup_layout *l, const char *user, const s
 /* v2: let lxlogin's children use every controller the parent offers that limits need. */
 static int v2_enable_controllers(int base, const char *user, struct core_err *e)
 {
-	static const char *const wanted[] = { "cpu", "memory", "pids", "io", NULL };
+	static const char *const wanted[] = { "cpu", "cpuset", "memory", "pids", "io", NULL };
 	__do_close int fd = openat(base, "cgroup.controllers", O_RDONLY | O_CLOEXEC);
 	char have[512] = "", word[16];
 	ssize_t n;
@@ -326,6 +458,7 @@ int cgroup_user_setup(const struct cgroup_layout *l, const char *user, uid_t uid
 			if (r < 0 || cpuset_inherit(base, dfd, "cpuset.cpus", user, e) < 0 ||
 			    cpuset_inherit(base, dfd, "cpuset.mems", user, e) < 0)
 				return -EIO;
+			cpus_confine(dfd, user, lim);
 		}
 		r = h->v2 ? limits_v2(dfd, lim, user, e) : limits_v1(h, dfd, lim, fresh, user, e);
 		if (r == 0)

@@ -55,17 +55,38 @@ static int bus_fail(struct core_err *e, int r, const sd_bus_error *err, const ch
 			 err && err->message ? err->message : strerror(r < 0 ? -r : EIO));
 }
 
+/* AllowedCPUs, if the container runs on some of the CPUs only (cgroup_cpus_pick). */
+static int append_cpus(sd_bus_message *m, const char *cpus)
+{
+	uint8_t mask[CGROUP_CPUS_MAX / 8];
+	int used = cpus[0] ? cgroup_cpus_mask(cpus, mask, sizeof(mask)) : 0, r;
+
+	if (used <= 0)
+		return 0;
+	r = sd_bus_message_open_container(m, 'r', "sv");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "s", "AllowedCPUs");
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'v', "ay");
+	if (r >= 0)
+		r = sd_bus_message_append_array(m, 'y', mask, (size_t)used);
+	if (r >= 0)
+		r = sd_bus_message_close_container(m);
+	return r < 0 ? r : sd_bus_message_close_container(m);
+}
+
 /* The policy's limits as unit properties (UINT64_MAX is systemd's "infinity" for each). */
 static int append_limits(sd_bus_message *m, const struct cgroup_limits *lim)
 {
 	uint64_t quota = lim->cpu_quota_us == UINT64_MAX || lim->cpu_period_us == 0
 				 ? UINT64_MAX
 				 : lim->cpu_quota_us * 1000000 / lim->cpu_period_us;
+	int r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)(sv)(sv)", "MemoryMax", "t", lim->memory, "MemorySwapMax",
+				      "t", lim->swap, "CPUQuotaPerSecUSec", "t", quota, "CPUWeight", "t",
+				      (uint64_t)lim->cpu_weight, "TasksMax", "t", lim->pids, "IOWeight", "t",
+				      (uint64_t)lim->io_weight);
 
-	return sd_bus_message_append(m, "(sv)(sv)(sv)(sv)(sv)(sv)", "MemoryMax", "t", lim->memory, "MemorySwapMax", "t",
-				     lim->swap, "CPUQuotaPerSecUSec", "t", quota, "CPUWeight", "t",
-				     (uint64_t)lim->cpu_weight, "TasksMax", "t", lim->pids, "IOWeight", "t",
-				     (uint64_t)lim->io_weight);
+	return r < 0 ? r : append_cpus(m, lim->cpus);
 }
 
 struct job_wait {

@@ -66,10 +66,12 @@ struct cgroup_limits {
 	uint32_t cpu_weight;
 	uint64_t pids; /* UINT64_MAX: unlimited */
 	uint32_t io_weight;
+	char cpus[256]; /* the CPUs it runs on, a kernel cpu list; "": all its parent has */
 };
 
 #define CGROUP_UNLIMITED UINT64_MAX
-#define CGROUP_DEPTH_MAX 32 /* deepest cgroup tree walked below a user's cgroup */
+#define CGROUP_CPUS_MAX 8192 /* CPUs a cpu list may name */
+#define CGROUP_DEPTH_MAX 32  /* deepest cgroup tree walked below a user's cgroup */
 
 /* cgroup.c: the user's cgroup as the kernel shows it */
 int cgroup_layout_parse(const char *mountinfo, struct cgroup_layout *l);
@@ -92,6 +94,9 @@ int cgroup_user_populated(const struct cgroup_layout *l, const char *user);
 
 /* cgdelegate.c: making it (root), and removing it */
 int cgroup_limits_from_policy(const struct policy_values *v, uint64_t host_memory, struct cgroup_limits *ret);
+int cgroup_cpus_pick(const char *avail, unsigned spread, struct cgroup_limits *lim);
+int cgroup_cpus_mask(const char *list, uint8_t *mask, size_t size);
+void cgroup_cpus_choose(const struct cgroup_layout *l, unsigned spread, struct cgroup_limits *lim);
 int cgroup_user_setup(const struct cgroup_layout *l, const char *user, uid_t uid, gid_t gid,
 		      const struct cgroup_limits *lim, struct core_err *e);
 void cgroup_payload_cpu(const struct cgroup_layout *l, const char *user, const struct cgroup_limits *lim);
@@ -109,6 +114,13 @@ struct cgroup_usage {
 	uint64_t cpu_quota, cpu_period;				     /* µs of CPU per period: cpus = quota / period */
 };
 void cgroup_user_usage(const struct cgroup_layout *l, const char *user, struct cgroup_usage *ret);
+#define CGROUP_COUNTERS_MAX 8
+struct cgroup_counters {
+	char path[CGROUP_COUNTERS_MAX][600];   /* host paths of the user's cgroup's use counters */
+	const char *name[CGROUP_COUNTERS_MAX]; /* the kernel's name of each */
+	size_t n;
+};
+void cgroup_user_counters(const struct cgroup_layout *l, const char *user, struct cgroup_counters *ret);
 
 /* cgsystemd.c: the user's cgroup as a transient scope of systemd */
 int cgsystemd_scope_ensure(const char *user, bool running, pid_t pid, const struct cgroup_limits *lim,
@@ -188,6 +200,9 @@ int layer_account_read(const char *name, struct layer_account *ret);
 int rootfs_mount(const struct core_user *u, struct core_err *e);
 
 /* lxcconf.c */
+struct lxcconf_bind {
+	const char *src, *dst; /* a host path; where inside (absolute in the container) */
+};
 struct lxcconf_in {
 	const char *user;
 	uid_t uid;
@@ -199,9 +214,11 @@ struct lxcconf_in {
 	const char *seccomp;
 	const char *log;
 	const struct policy_result *policy;
-	bool lxcfs;	       /* lxcfs runs: mount its /proc files in */
-	bool apparmor_missing; /* AppArmor is on without LXC's profile loaded */
-	const char *resolv;    /* network = veth: the resolv.conf to bind onto /etc/resolv.conf */
+	bool lxcfs;		       /* lxcfs runs: mount its /proc files in */
+	bool apparmor_missing;	       /* AppArmor is on without LXC's profile loaded */
+	const char *resolv;	       /* network = veth: the resolv.conf to bind onto /etc/resolv.conf */
+	const struct lxcconf_bind *ro; /* lxlogin's own files, bound read-only (lxlogin-usage and what it reads) */
+	size_t n_ro;
 };
 #define LXCFS_MEMINFO "/var/lib/lxcfs/proc/meminfo"
 #define LXCFS_HOOK "/usr/share/lxcfs/lxc.mount.hook"

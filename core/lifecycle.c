@@ -253,12 +253,47 @@ static int resolv_write(const struct core_user *u, int cdir, struct core_err *e)
 	return r < 0 ? core_fail(e, r, "writing the resolv.conf of %s: %s", u->acct.name, strerror(-r)) : kept;
 }
 
-/* RUN/lxc/<user>/<user>/{config,seccomp} (root's, readable), RUN/user/<user> (the user's). */
-static int write_config(const struct core_user *u, struct core_err *e)
+/*
+ * RUN/lxc/<user>/<user>/limits, bound read-only onto the container's
+ * /etc/lxlogin/limits: the limits of this start, for lxlogin-usage inside
+ * (the container's cgroup namespace hides the cgroup that holds them).
+ * Root's; numbers only, "max" for none: at most some 600 bytes.
+ */
+static int limits_write(const struct core_user *u, const struct cgroup_limits *lim, int cdir, struct core_err *e)
 {
+	const uint64_t v[] = {
+		lim->memory,
+		lim->swap,
+		lim->pids,
+		lim->cpu_quota_us,
+		lim->cpu_period_us,
+		u->policy.values.idle_stop_s == POLICY_NEVER ? CGROUP_UNLIMITED : u->policy.values.idle_stop_s
+	};
+	static const char *const key[] = { "memory", "swap", "pids", "cpu_quota_us", "cpu_period_us", "idle_stop_s" };
+	char text[1024];
+	size_t n = (size_t)snprintf(text, sizeof(text), "# lxlogin: this container's limits, set at its start\n");
+	int r;
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		n += (size_t)(v[i] == CGROUP_UNLIMITED
+				      ? snprintf(text + n, sizeof(text) - n, "%s max\n", key[i])
+				      : snprintf(text + n, sizeof(text) - n, "%s %" PRIu64 "\n", key[i], v[i]));
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "cpus_list %s\n", lim->cpus[0] ? lim->cpus : "all");
+	r = file_write_atomic(cdir, "limits", text, strlen(text), 0644, 0, 0);
+	return r < 0 ? core_fail(e, r, "writing the limits file of %s: %s", u->acct.name, strerror(-r)) : 0;
+}
+
+/* RUN/lxc/<user>/<user>/{config,seccomp,limits} (root's, readable), RUN/user/<user> (the user's). */
+static int write_config(const struct core_user *u, const struct cgroup_layout *layout, const struct cgroup_limits *lim,
+			struct core_err *e)
+{
+	struct lxcconf_bind ro[2 + CGROUP_COUNTERS_MAX];
+	struct cgroup_counters counters;
+	char inside[CGROUP_COUNTERS_MAX][64];
+	size_t n_ro = 0;
 	__do_close int lxc = -EBADF, mine = -EBADF, cdir = -EBADF, users = -EBADF, rt = -EBADF;
 	__do_free char *text = NULL;
-	char rootfs[512], seccomp[512], log[600], shown[512], profile[512], resolv[512] = "";
+	char rootfs[512], seccomp[512], log[600], shown[512], profile[512], resolv[512] = "", limits[512];
 	const char *name = u->acct.name;
 	struct lxcconf_in in;
 	struct stat st;
@@ -288,6 +323,18 @@ static int write_config(const struct core_user *u, struct core_err *e)
 			return r;
 		snprintf(resolv, sizeof(resolv), "%s/lxc/%s/%s/resolv.conf", LXLOGIN_RUN_DIR, name, name);
 	}
+	r = limits_write(u, lim, cdir, e);
+	if (r < 0)
+		return r;
+	snprintf(limits, sizeof(limits), "%s/lxc/%s/%s/limits", LXLOGIN_RUN_DIR, name, name);
+	/* lxlogin-usage inside, the limits of this start, and the counters they are measured against */
+	ro[n_ro++] = (struct lxcconf_bind){ LXLOGIN_LIBEXEC_DIR "/lxlogin-usage", "/usr/bin/lxlogin-usage" };
+	ro[n_ro++] = (struct lxcconf_bind){ limits, "/etc/lxlogin/limits" };
+	cgroup_user_counters(layout, name, &counters);
+	for (size_t i = 0; i < counters.n; i++) {
+		snprintf(inside[i], sizeof(inside[i]), "/etc/lxlogin/cgroup/%s", counters.name[i]);
+		ro[n_ro++] = (struct lxcconf_bind){ counters.path[i], inside[i] };
+	}
 	snprintf(rootfs, sizeof(rootfs), "%s/rootfs/%s", LXLOGIN_RUN_DIR, name);
 	snprintf(seccomp, sizeof(seccomp), "%s/lxc/%s/%s/seccomp", LXLOGIN_RUN_DIR, name, name);
 	snprintf(log, sizeof(log), "%s/lxc.log", shown);
@@ -304,7 +351,9 @@ static int write_config(const struct core_user *u, struct core_err *e)
 				  &u->policy,
 				  lxcconf_lxcfs_available(),
 				  lxcconf_apparmor_missing(),
-				  resolv[0] ? resolv : NULL };
+				  resolv[0] ? resolv : NULL,
+				  ro,
+				  n_ro };
 	r = lxcconf_render(&in, &text);
 	if (r < 0)
 		return core_fail(e, r, "cannot render the LXC config of %s (home %s must be a plain absolute path)",
@@ -406,10 +455,11 @@ static int start_steps(const struct core_user *u, struct core_err *e)
 	if (sysinfo(&si) < 0)
 		si.totalram = 0, si.mem_unit = 1;
 	cgroup_limits_from_policy(&u->policy.values, (uint64_t)si.totalram * si.mem_unit, &lim);
+	cgroup_cpus_choose(&layout, (unsigned)u->acct.uid, &lim);
 	r = cgroup_user_setup(&layout, u->acct.name, u->acct.uid, u->acct.gid, &lim, e);
 	TEST_PAUSE("cgroup");
 	if (r == 0)
-		r = write_config(u, e);
+		r = write_config(u, &layout, &lim, e);
 	TEST_PAUSE("config");
 	if (r == 0)
 		r = asuser_start(u, &layout, &systemd, e);

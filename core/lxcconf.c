@@ -125,6 +125,10 @@ int lxcconf_render(const struct lxcconf_in *in, char **ret_text)
 		add(&b, "lxc.apparmor.profile = unconfined\n");
 	if (in->resolv && path_is_plain(in->resolv)) /* optional: root inside may have made it a link */
 		add(&b, "lxc.mount.entry = %s etc/resolv.conf none bind,create=file,optional 0 0\n", in->resolv);
+	for (size_t i = 0; i < in->n_ro; i++)
+		if (path_is_plain(in->ro[i].src) && path_is_plain(in->ro[i].dst))
+			add(&b, "lxc.mount.entry = %s %s none bind,ro,create=file,optional 0 0\n", in->ro[i].src,
+			    in->ro[i].dst + 1);
 	if (in->lxcfs) /* /proc/meminfo, cpuinfo, uptime ... of the container: free and top show its limits */
 		add(&b, "lxc.hook.mount = %s\n", LXCFS_HOOK);
 	if (in->policy->n_lxc)

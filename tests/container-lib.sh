@@ -49,6 +49,7 @@ ct_setup() {
 	printf 'image = busybox\nmemory = 256M\npids = 200\nstart_timeout = 60s\n' > "$LXT_CONFIG_DIR/lxlogin.conf"
 	chmod -R go-w "$(dirname "$LXT_CONFIG_DIR")"
 	install -m 0755 -o root -g root "$SRC/ctl/lxlogin-mkimage" "$BIN/lxlogin-mkimage"
+	install -m 0755 -o root -g root "$SRC/shell/lxlogin-usage" "$BIN/lxlogin-usage"
 	"$BUILD/lxloginctl" image build busybox busybox >/dev/null || fail "lxloginctl image build busybox failed"
 	install -m 4755 -o root -g root "$BUILD/lxlogin-helper" "$HELPER"
 	install -m 4755 -o root -g root "$BUILD/lxlogin-helper-testhooks" "$HOOKED"

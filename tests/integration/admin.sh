@@ -180,6 +180,56 @@ printf '%s\n' "$B" | grep -qE ", cpus 1(, |$)" && pass "... and cpus 1 (the CPU 
 run ssh_as lxt-b 'echo plain'
 expect_no_match "... a command never gets it (its output stays the command's)" "your container"
 
+# --- issue 16: nproc inside is ceil(cpus): the container runs on that many of the host's CPUs, the
+# uid-th on (the quota stays the limit)
+ncpu=$(grep -c ^processor /proc/cpuinfo)
+run ssh_as lxt-b 'nproc; grep ^Cpus_allowed_list /proc/self/status'
+if [ "$ncpu" -lt 2 ]; then
+	echo "SKIPPED: nproc = ceil(cpus): this machine has one CPU, no fewer to confine to"
+else
+	expect_line "nproc inside is ceil(cpus) = 1 of the host's $ncpu" "1"
+	cpu=$(( $(id -u lxt-b) % ncpu ))
+	expect_match "... the CPU picked by uid ($cpu)" "^Cpus_allowed_list:[[:space:]]+$cpu\$"
+	[ "$(cat /sys/fs/cgroup/cpuset/"$LXT_CGROUP"/lxt-b/cpuset.cpus 2>/dev/null || cat /sys/fs/cgroup/"$LXT_CGROUP"/lxt-b/cpuset.cpus)" = "$cpu" ] &&
+		pass "... set as the cpuset of lxt-b's cgroup" || fail "... lxt-b's cpuset" "$(cat /sys/fs/cgroup/cpuset/"$LXT_CGROUP"/lxt-b/cpuset.cpus)"
+fi
+
+# --- issue 16: lxlogin-usage inside shows the same: the limits of the start, the use from the
+# counters of lxt-b's cgroup (read here, while the session inside waits, as the banner reads them)
+FIFO=$(mktemp -u /tmp/lxt-usage.XXXXXX)
+mkfifo "$FIFO"
+exec 7<>"$FIFO"
+ssh_as lxt-b 'lxlogin-usage -r; lxlogin-usage; echo ready; read x' <"$FIFO" >"$FIFO.out" 2>&1 &
+USAGE_SSH=$!
+for _ in $(seq 600); do grep -q '^ready' "$FIFO.out" 2>/dev/null && break; sleep 0.1; done
+host_mem=$(cat "$CG/memory.usage_in_bytes" 2>/dev/null || cat "$CG/memory.current")
+host_pids=$(cat "$PIDS_CG/pids.current")
+echo go >&7
+wait "$USAGE_SSH"
+exec 7>&-
+OUT=$(cat "$FIFO.out")
+rm -f "$FIFO" "$FIFO.out"
+field() { awk -v k="$1" -v n="$2" '$1 == k { print $n; exit }' <<<"$OUT"; }
+[ "$(field memory 3)" = 268435456 ] && [ "$(field swap 3)" = 0 ] && [ "$(field pids 3)" = 200 ] &&
+	[ "$(field cpu 3)" = 100000/100000 ] && pass "lxlogin-usage -r: the limits are the policy's (256M, swap 0, 200, cpus 1)" ||
+	fail "lxlogin-usage -r limits" "$OUT"
+mem_in=$(field memory 2)
+pids_in=$(field pids 2)
+[[ "$mem_in" =~ ^[0-9]+$ ]] && [ "$mem_in" -gt 0 ] && [ $((mem_in - host_mem)) -lt $((8 << 20)) ] && [ $((host_mem - mem_in)) -lt $((8 << 20)) ] &&
+	pass "... memory used is lxt-b's cgroup's counter ($mem_in inside, $host_mem read here)" ||
+	fail "memory inside '$mem_in', lxt-b's cgroup's $host_mem"
+# inside, the script, its counter's subshell and head ran too; here only the waiting session's shell
+[[ "$pids_in" =~ ^[0-9]+$ ]] && [ "$pids_in" -ge "$host_pids" ] && [ "$pids_in" -le $((host_pids + 4)) ] &&
+	pass "... processes are lxt-b's cgroup's counter ($pids_in inside, $host_pids here)" ||
+	fail "processes inside '$pids_in', lxt-b's cgroup's $host_pids"
+[[ "$(field cpu 2)" =~ ^[1-9][0-9]*$ ]] && pass "... and the CPU time used ($(field cpu 2) µs)" || fail "... CPU time" "$OUT"
+expect_match "... and in words: memory of 256.0M" "^memory +[0-9.]+[BKMG] of 256\.0M$"
+expect_match "... processes of 200" "^processes +[0-9]+ of 200$"
+expect_match "... cpus 1, with the CPU time used" "^cpus +1 \([0-9.]+ s of CPU time used so far\)$"
+run "$CTL" exec --root lxt-b -- sh -c 'echo memory max >>/etc/lxlogin/limits; echo >>/usr/bin/lxlogin-usage'
+[ "$RC" != 0 ] && ! grep -q "memory max" "$LXT_RUN_DIR/lxc/lxt-b/lxt-b/limits" && cmp -s "$SRC/shell/lxlogin-usage" "$BIN/lxlogin-usage" &&
+	pass "... root inside cannot change the limits file or the command (host root's, bound read-only)" || fail "root inside wrote them" "$OUT"
+
 # --- issue 16, limits visible: with lxcfs started as lxloginctl(8) says (its CPU view on), free,
 # /proc/meminfo, /proc/cpuinfo and uptime inside are the container's; doctor warns without it
 if ! command -v lxcfs >/dev/null; then

@@ -180,6 +180,15 @@ if command -v tmux >/dev/null; then
 	run ssh_as lxt-a 'cat /tmp/env'
 	expect_no_match "a client's terminal type naming a file never reaches login(1)" "evil"
 	expect_match "... a plain locale does" "LC_NUMERIC=\[de_DE\.UTF-8\]$"
+	# lingering, as on any systemd server: the user's manager runs with no session, and a command
+	# (no logind session of its own) reaches it. Set by root inside (the image has no polkit, which
+	# would let a user set their own)
+	run ssh_as lxt-a 'sudo -n loginctl enable-linger lxt-a; loginctl show-user lxt-a -p Linger; systemctl is-active "user@$(id -u).service"; XDG_RUNTIME_DIR=/run/user/$(id -u) systemctl --user is-system-running'
+	expect_line "loginctl enable-linger inside: the user lingers" "Linger=yes"
+	expect_line "... the user's manager runs without a session" "active"
+	expect_match "... and a command reaches it (systemctl --user)" "^(running|degraded)$"
+	run ssh_as lxt-a 'sudo -n loginctl disable-linger lxt-a; loginctl show-user lxt-a -p Linger 2>&1'
+	expect_no_match "... disable-linger ends it" "Linger=yes"
 else
 	echo "SKIPPED: interactive logins inside (tmux is not installed)"
 fi
@@ -191,10 +200,14 @@ if command -v lxcfs >/dev/null; then
 	lxcfs_up
 	echo "cpus = 1" >>"$LXT_CONFIG_DIR/users.d/lxt-b.conf"
 	"$HELPER" stop lxt-b >/dev/null
-	run ssh_as lxt-b 'free -m | awk "/^Mem:/ { print \"free\", \$2 }"; top -bn1 | grep "^MiB Mem"; grep -c ^processor /proc/cpuinfo'
+	run ssh_as lxt-b 'free -m | awk "/^Mem:/ { print \"free\", \$2 }"; top -bn1 | grep "^MiB Mem"; echo "cpuinfo $(grep -c ^processor /proc/cpuinfo)"; echo "nproc $(nproc)"; lxlogin-usage'
 	expect_line "free -m inside shows the 1G limit as its total" "free 1024"
 	expect_match "... top too" "^MiB Mem : +1024\.0 total"
-	expect_line "... /proc/cpuinfo shows ceil(cpus) = 1 CPU" "1"
+	expect_line "... /proc/cpuinfo shows ceil(cpus) = 1 CPU" "cpuinfo 1"
+	[ "$(grep -c ^processor /proc/cpuinfo)" -ge 2 ] && expect_line "... nproc too (the container runs on 1 CPU)" "nproc 1"
+	expect_match "lxlogin-usage inside: memory against the 1G limit" "^memory +[0-9.]+[KMG] of 1\.0G$"
+	expect_match "... processes against 1000" "^processes +[0-9]+ of 1000$"
+	expect_match "... cpus 1" "^cpus +1 \("
 	"$HELPER" stop lxt-b >/dev/null
 	lxcfs_down
 else

@@ -142,10 +142,13 @@ set_home root /root
 # --- the user's cgroup is a systemd unit with the policy's limits as its properties
 props() {
 	g "systemctl show $SCOPE -p ActiveState -p Slice -p Delegate -p MemoryMax -p MemorySwapMax -p TasksMax \
-		-p CPUQuotaPerSecUSec; cd $CG && echo memory.max=\$(cat memory.max) memory.swap.max=\$(cat memory.swap.max) \
+		-p CPUQuotaPerSecUSec -p AllowedCPUs; cd $CG && echo memory.max=\$(cat memory.max) memory.swap.max=\$(cat memory.swap.max) \
 		pids.max=\$(cat pids.max) cpu.max=\$(cat cpu.max | tr ' ' /)"
 }
 LIMITS="memory.max=67108864 memory.swap.max=0 pids.max=64 cpu.max=50000/100000"
+# cpus = 0.5 runs on one of the guest's CPUs, the uid-th (all of them on a guest of one)
+G_CPUS=$(g nproc)
+[ "$G_CPUS" -ge 2 ] && G1_CPU=$(( $(g "id -u lxt-g1") % G_CPUS )) || G1_CPU=""
 check_props() { # WHEN
 	run props
 	expect_line "$1: the scope is active" ActiveState=active
@@ -156,8 +159,11 @@ check_props() { # WHEN
 	expect_line "$1: TasksMax = policy pids (64)" TasksMax=64
 	expect_line "$1: CPUQuotaPerSecUSec = policy cpus (0.5)" CPUQuotaPerSecUSec=500ms
 	expect_line "$1: the kernel has the same limits in the scope's cgroup" "$LIMITS"
+	expect_line "$1: AllowedCPUs = ceil(cpus) of the guest's $G_CPUS, picked by uid" "AllowedCPUs=$G1_CPU"
 }
 check_props "unit"
+run as lxt-g1 'nproc'
+expect_line "nproc inside the container is ceil(cpus) = 1" "1"
 # SECURITY.md cases 33-34 on a scope: the user gets membership and the container's subtree, never a limit
 run g "cd $CG && stat -c '%U %n' . cgroup.procs cgroup.threads cgroup.subtree_control memory.max pids.max cpu.max \
 	sessions sessions/cgroup.procs container container/cgroup.procs container/cgroup.subtree_control"

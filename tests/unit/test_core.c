@@ -81,6 +81,52 @@ static void limits_from_policy(void **state)
 	assert_true(lim.cpu_quota_us == UINT64_MAX);
 }
 
+/* The CPUs a container runs on: as many as the quota rounds up to, spread by uid, "" for all. */
+static void cpus_pick(void **state)
+{
+	struct policy_values v;
+	struct cgroup_limits lim;
+	uint8_t mask[4];
+
+	(void)state;
+	policy_values_default(&v);
+	v.cpus = (struct policy_limit){ POLICY_LIMIT_ABSOLUTE, 1500 };
+	assert_int_equal(cgroup_limits_from_policy(&v, 8ULL << 30, &lim), 0);
+	assert_int_equal(cgroup_cpus_pick("0-3\n", 0, &lim), 0);
+	assert_string_equal(lim.cpus, "0-1");
+	assert_int_equal(cgroup_cpus_pick("0-3\n", 1001, &lim), 0);
+	assert_string_equal(lim.cpus, "1-2");
+	assert_int_equal(cgroup_cpus_pick("0-3", 3, &lim), 0); /* wraps */
+	assert_string_equal(lim.cpus, "0,3");
+	assert_int_equal(cgroup_cpus_pick("2,5-6,9\n", 2, &lim), 0); /* only the parent's */
+	assert_string_equal(lim.cpus, "6,9");
+	assert_int_equal(cgroup_cpus_pick("0-1\n", 7, &lim), 0); /* all: not confined */
+	assert_string_equal(lim.cpus, "");
+	v.cpus = (struct policy_limit){ POLICY_LIMIT_ABSOLUTE, 250 };
+	assert_int_equal(cgroup_limits_from_policy(&v, 8ULL << 30, &lim), 0);
+	assert_int_equal(cgroup_cpus_pick("0-7", 13, &lim), 0);
+	assert_string_equal(lim.cpus, "5");
+	assert_int_equal(cgroup_cpus_pick("0-1\n", 1, &lim), 0);
+	assert_string_equal(lim.cpus, "1");
+	v.cpus = (struct policy_limit){ POLICY_LIMIT_UNLIMITED, 0 };
+	assert_int_equal(cgroup_limits_from_policy(&v, 8ULL << 30, &lim), 0);
+	assert_int_equal(cgroup_cpus_pick("0-7", 0, &lim), 0);
+	assert_string_equal(lim.cpus, "");
+	/* what the kernel never writes is refused, and nothing picked */
+	v.cpus = (struct policy_limit){ POLICY_LIMIT_ABSOLUTE, 1000 };
+	assert_int_equal(cgroup_limits_from_policy(&v, 8ULL << 30, &lim), 0);
+	assert_int_equal(cgroup_cpus_pick("3-1", 0, &lim), -EINVAL);
+	assert_int_equal(cgroup_cpus_pick("1,1", 0, &lim), -EINVAL);
+	assert_int_equal(cgroup_cpus_pick("0-3x", 0, &lim), -EINVAL);
+	assert_int_equal(cgroup_cpus_pick("99999", 0, &lim), -EINVAL);
+	assert_string_equal(lim.cpus, "");
+	/* systemd's AllowedCPUs */
+	assert_int_equal(cgroup_cpus_mask("0,3,9-10", mask, sizeof(mask)), 2);
+	assert_int_equal(mask[0], 0x09);
+	assert_int_equal(mask[1], 0x06);
+	assert_int_equal(cgroup_cpus_mask("40", mask, sizeof(mask)), -ENOSPC);
+}
+
 static const char subuid[] = "alice:100000:65536\n"
 			     "1002:165536:65536\n"
 			     "# not an entry\n"
@@ -147,6 +193,10 @@ static struct policy_result result_for(const char *extra_key, const char *extra_
 static void lxc_config(void **state)
 {
 	struct policy_result pol = result_for("lxc.environment", "EDITOR=vi");
+	const struct lxcconf_bind ro[] = { { "/run/lxlogin/lxc/alice/alice/limits", "/etc/lxlogin/limits" },
+					   { "/sys/fs/cgroup/cpu,cpuacct/lxlogin/alice/cpuacct.usage",
+					     "/etc/lxlogin/cgroup/cpuacct.usage" },
+					   { "/usr/libexec/lxlogin/lxlogin-usage", "usr/bin/lxlogin-usage" } };
 	struct lxcconf_in in = { "alice",
 				 1001,
 				 1001,
@@ -160,7 +210,9 @@ static void lxc_config(void **state)
 				 &pol,
 				 false,
 				 false,
-				 "/run/lxlogin/lxc/alice/alice/resolv.conf" };
+				 "/run/lxlogin/lxc/alice/alice/resolv.conf",
+				 ro,
+				 3 };
 	char *text = NULL;
 
 	assert_int_equal(lxcconf_render(&in, &text), 0);
@@ -168,6 +220,11 @@ static void lxc_config(void **state)
 	assert_non_null(strstr(text, "\nlxc.mount.entry = /run/lxlogin/lxc/alice/alice/resolv.conf etc/resolv.conf "
 				     "none bind,create=file,optional 0 0\n"));
 	assert_non_null(strstr(text, "\nlxc.rootfs.path = dir:/run/lxlogin/rootfs/alice\n"));
+	/* lxlogin's own files, read-only; a path the config format could misread is left out */
+	assert_non_null(strstr(text, "\nlxc.mount.entry = /run/lxlogin/lxc/alice/alice/limits etc/lxlogin/limits "
+				     "none bind,ro,create=file,optional 0 0\n"));
+	assert_null(strstr(text, "cpuacct"));
+	assert_null(strstr(text, "lxlogin-usage"));
 	/* container root on the range; the user's own uid mapped through; the rest after it */
 	assert_non_null(strstr(
 		text, "\nlxc.idmap = u 0 100000 1001\nlxc.idmap = u 1001 1001 1\nlxc.idmap = u 1002 101002 64534\n"));
@@ -243,7 +300,9 @@ static void lxc_config_refuses_odd_input(void **state)
 				 &pol,
 				 false,
 				 false,
-				 NULL };
+				 NULL,
+				 NULL,
+				 0 };
 	const char *homes[] = { "/home/a b",  "/home/a\nlxc.idmap = u 0 0 1",
 				"home/alice", "/home/../etc",
 				"/home/..",   "/",
@@ -291,6 +350,7 @@ int main(void)
 		cmocka_unit_test(lxc_config),
 		cmocka_unit_test(lxc_config_refuses_odd_input),
 		cmocka_unit_test(cgroup_names),
+		cmocka_unit_test(cpus_pick),
 		cmocka_unit_test(resolv_render),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
