@@ -542,24 +542,34 @@ void cgroup_user_usage(const struct cgroup_layout *l, const char *user, struct c
  * binds them read-only into the container, whose cgroup namespace shows
  * only its own cgroup below them, for lxlogin-usage.
  */
+static const char *const v1_counters[][2] = { { "memory", "memory.usage_in_bytes" },
+					      { "memory", "memory.memsw.usage_in_bytes" },
+					      { "pids", "pids.current" },
+					      { "cpuacct", "cpuacct.usage" } };
+static const char *const v2_counters[] = { "memory.current", "memory.swap.current", "pids.current", "cpu.stat" };
+
+/* The i-th name cgroup_user_counters may give, v1's then v2's (one may come twice); NULL past them. */
+const char *cgroup_counter_name(size_t i)
+{
+	size_t n1 = sizeof(v1_counters) / sizeof(v1_counters[0]), n2 = sizeof(v2_counters) / sizeof(v2_counters[0]);
+
+	return i < n1 ? v1_counters[i][1] : i < n1 + n2 ? v2_counters[i - n1] : NULL;
+}
+
 void cgroup_user_counters(const struct cgroup_layout *l, const char *user, struct cgroup_counters *ret)
 {
-	static const char *const v1[][2] = { { "memory", "memory.usage_in_bytes" },
-					     { "memory", "memory.memsw.usage_in_bytes" },
-					     { "pids", "pids.current" },
-					     { "cpuacct", "cpuacct.usage" } };
-	static const char *const v2[] = { "memory.current", "memory.swap.current", "pids.current", "cpu.stat" };
 
 	ret->n = 0;
 	for (size_t i = 0; i < l->n; i++) {
 		const struct cgroup_hier *h = &l->h[i];
-		size_t m = h->v2 ? sizeof(v2) / sizeof(v2[0]) : sizeof(v1) / sizeof(v1[0]);
+		size_t m = h->v2 ? sizeof(v2_counters) / sizeof(v2_counters[0])
+				 : sizeof(v1_counters) / sizeof(v1_counters[0]);
 
 		for (size_t j = 0; j < m && ret->n < CGROUP_COUNTERS_MAX; j++) {
-			const char *file = h->v2 ? v2[j] : v1[j][1];
+			const char *file = h->v2 ? v2_counters[j] : v1_counters[j][1];
 			char rel[512];
 
-			if ((!h->v2 && !cgroup_hier_has(h, v1[j][0])) ||
+			if ((!h->v2 && !cgroup_hier_has(h, v1_counters[j][0])) ||
 			    cgroup_user_path(l, user, file, rel, sizeof(rel)) < 0 || faccessat(h->fd, rel, F_OK, 0) < 0)
 				continue;
 			if (snprintf(ret->path[ret->n], sizeof(ret->path[0]), "%s/%s", h->mnt, rel) <

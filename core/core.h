@@ -121,6 +121,7 @@ struct cgroup_counters {
 	size_t n;
 };
 void cgroup_user_counters(const struct cgroup_layout *l, const char *user, struct cgroup_counters *ret);
+const char *cgroup_counter_name(size_t i);
 
 /* cgsystemd.c: the user's cgroup as a transient scope of systemd */
 int cgsystemd_scope_ensure(const char *user, bool running, pid_t pid, const struct cgroup_limits *lim,
@@ -226,6 +227,11 @@ bool lxcconf_lxcfs_available(void);
 #define LXC_APPARMOR_PROFILE "lxc-container-default-cgns"
 bool lxcconf_apparmor_missing(void);
 int lxcconf_render(const struct lxcconf_in *in, char **ret_text);
+/* where lxlogin's read-only binds go inside: lxlogin-usage, and beside the limits the counters */
+#define LXCCONF_USAGE_INSIDE "/usr/bin/lxlogin-usage"
+#define LXCCONF_LIMITS_INSIDE "/etc/lxlogin/limits"
+#define LXCCONF_COUNTERS_INSIDE "/etc/lxlogin/cgroup"
+int lxcconf_mount_points(int rootfs);
 
 /* seccomp.c: the container's seccomp policy, for LXC (the init) and for attach (every session) */
 int seccomp_profile_text(char *buf, size_t size);

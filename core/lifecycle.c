@@ -328,11 +328,11 @@ static int write_config(const struct core_user *u, const struct cgroup_layout *l
 		return r;
 	snprintf(limits, sizeof(limits), "%s/lxc/%s/%s/limits", LXLOGIN_RUN_DIR, name, name);
 	/* lxlogin-usage inside, the limits of this start, and the counters they are measured against */
-	ro[n_ro++] = (struct lxcconf_bind){ LXLOGIN_LIBEXEC_DIR "/lxlogin-usage", "/usr/bin/lxlogin-usage" };
-	ro[n_ro++] = (struct lxcconf_bind){ limits, "/etc/lxlogin/limits" };
+	ro[n_ro++] = (struct lxcconf_bind){ LXLOGIN_LIBEXEC_DIR "/lxlogin-usage", LXCCONF_USAGE_INSIDE };
+	ro[n_ro++] = (struct lxcconf_bind){ limits, LXCCONF_LIMITS_INSIDE };
 	cgroup_user_counters(layout, name, &counters);
 	for (size_t i = 0; i < counters.n; i++) {
-		snprintf(inside[i], sizeof(inside[i]), "/etc/lxlogin/cgroup/%s", counters.name[i]);
+		snprintf(inside[i], sizeof(inside[i]), "%s/%s", LXCCONF_COUNTERS_INSIDE, counters.name[i]);
 		ro[n_ro++] = (struct lxcconf_bind){ counters.path[i], inside[i] };
 	}
 	snprintf(rootfs, sizeof(rootfs), "%s/rootfs/%s", LXLOGIN_RUN_DIR, name);

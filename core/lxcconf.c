@@ -1,10 +1,12 @@
 /* lxcconf.c - the LXC config of a user's container, rendered from validated values only. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "core.h"
@@ -127,7 +129,7 @@ int lxcconf_render(const struct lxcconf_in *in, char **ret_text)
 		add(&b, "lxc.mount.entry = %s etc/resolv.conf none bind,create=file,optional 0 0\n", in->resolv);
 	for (size_t i = 0; i < in->n_ro; i++)
 		if (path_is_plain(in->ro[i].src) && path_is_plain(in->ro[i].dst))
-			add(&b, "lxc.mount.entry = %s %s none bind,ro,create=file,optional 0 0\n", in->ro[i].src,
+			add(&b, "lxc.mount.entry = %s %s none bind,ro,optional 0 0\n", in->ro[i].src,
 			    in->ro[i].dst + 1);
 	if (in->lxcfs) /* /proc/meminfo, cpuinfo, uptime ... of the container: free and top show its limits */
 		add(&b, "lxc.hook.mount = %s\n", LXCFS_HOOK);
@@ -140,5 +142,46 @@ int lxcconf_render(const struct lxcconf_in *in, char **ret_text)
 		return b.err;
 	}
 	*ret_text = b.s;
+	return 0;
+}
+
+/* An empty file to bind onto, unless the name is taken (by anything: it is left as it is). */
+static void placeholder(int dir, const char *name, mode_t mode)
+{
+	int fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * The mount points of lxlogin's read-only binds, made in a new image's
+ * rootfs: the binds are optional and create nothing, so a user's layer never
+ * holds them (an image without them just has no lxlogin-usage). Paths are
+ * resolved inside the rootfs.
+ */
+int lxcconf_mount_points(int rootfs)
+{
+	__do_close int bin = tree_open(rootfs, "usr/bin", O_RDONLY | O_DIRECTORY);
+	__do_close int etc = tree_open(rootfs, "etc", O_RDONLY | O_DIRECTORY);
+	__do_close int dir = -EBADF, counters = -EBADF;
+	const char *name;
+
+	if (bin >= 0)
+		placeholder(bin, strrchr(LXCCONF_USAGE_INSIDE, '/') + 1, 0755);
+	if (etc < 0)
+		return etc;
+	(void)mkdirat(etc, "lxlogin", 0755);
+	dir = openat(etc, "lxlogin", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir < 0)
+		return -errno;
+	placeholder(dir, strrchr(LXCCONF_LIMITS_INSIDE, '/') + 1, 0644);
+	(void)mkdirat(dir, strrchr(LXCCONF_COUNTERS_INSIDE, '/') + 1, 0755);
+	counters =
+		openat(dir, strrchr(LXCCONF_COUNTERS_INSIDE, '/') + 1, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (counters < 0)
+		return -errno;
+	for (size_t i = 0; (name = cgroup_counter_name(i)); i++)
+		placeholder(counters, name, 0444);
 	return 0;
 }

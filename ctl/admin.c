@@ -17,6 +17,8 @@
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -176,6 +178,9 @@ static void ct_info_read(const char *name, const struct cgroup_layout *l, struct
 	}
 	if (ci->running)
 		cgroup_user_usage(l, name, &ci->use);
+	else /* nothing runs: no use to show ("-", null), not a cgroup's zeros */
+		ci->use = (struct cgroup_usage){ CGROUP_UNKNOWN, CGROUP_UNKNOWN, CGROUP_UNKNOWN, CGROUP_UNKNOWN,
+						 CGROUP_UNKNOWN, CGROUP_UNKNOWN, CGROUP_UNKNOWN, CGROUP_UNKNOWN };
 	(void)cgroup_user_sessions(l, name, &ci->sessions, &ci->session_procs);
 	ci->idle = ci->sessions ? 0 : core_idle_seconds(name);
 }
@@ -476,7 +481,7 @@ static size_t stray_mounts(char paths[][512], size_t max)
  * the state dir. Say so when that is the host's / or /var/log (SECURITY case
  * 46): a warning, as many small hosts choose it.
  */
-static void shared_disk_warning(void)
+static void shared_disk_note(void)
 {
 	static const char *const host[] = { "/", "/var/log", NULL };
 	struct stat state, st;
@@ -485,7 +490,7 @@ static void shared_disk_warning(void)
 		return;
 	for (size_t i = 0; host[i]; i++)
 		if (stat(host[i], &st) == 0 && st.st_dev == state.st_dev) {
-			printf("warning: %s shares a filesystem with %s: layers have no quota, so a user who fills "
+			printf("note: %s shares a filesystem with %s: layers have no quota, so a user who fills "
 			       "theirs fills %s too (give %s a filesystem of its own)\n",
 			       LXLOGIN_STATE_DIR, host[i], host[i], LXLOGIN_STATE_DIR);
 			return;
@@ -521,16 +526,34 @@ static bool lxcfs_cpu_view(void)
 	return on;
 }
 
+/* A refused login tells the user briefly and syslog the whole story: without a reader it is lost. */
+static void syslog_note(void)
+{
+	static const int types[] = { SOCK_DGRAM, SOCK_STREAM }; /* as syslog(3) tries */
+	struct sockaddr_un a = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
+	int err = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(types); i++) {
+		__do_close int fd = socket(AF_UNIX, types[i] | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0)
+			return;
+		err = errno;
+	}
+	printf("note: nothing reads syslog (/dev/log: %s): the details of a refused login, which the user is "
+	       "told only briefly, are lost (install rsyslog, or run systemd-journald)\n",
+	       strerror(err));
+}
+
 /* Without lxcfs, free, top, nproc and uptime inside show the host's memory, CPUs and uptime. */
-static void lxcfs_warning(void)
+static void lxcfs_note(void)
 {
 	if (!lxcconf_lxcfs_available())
-		printf("warning: lxcfs does not run (%s is missing): containers start without it and show the "
+		printf("note: lxcfs does not run (%s is missing): containers start without it and show the "
 		       "host's memory, CPUs and uptime in free, top and uptime (apt-get install lxcfs; "
 		       "lxloginctl(8), doctor)\n",
 		       LXCFS_MEMINFO);
 	else if (!lxcfs_cpu_view())
-		printf("warning: lxcfs runs without --enable-cfs: containers see the host's CPUs, not their cpus "
+		printf("note: lxcfs runs without --enable-cfs: containers see the host's CPUs, not their cpus "
 		       "limit (a drop-in for lxcfs.service: lxloginctl(8), doctor)\n");
 }
 
@@ -554,14 +577,14 @@ static size_t orphan_layers(void)
 		bool have = layer_account_read(names[i], &rec) == 0;
 
 		if (!pw && have)
-			printf("layer %s/users/%s: its account (uid %u) no longer exists (lxloginctl destroy %s removes "
+			printf("problem: layer %s/users/%s: its account (uid %u) no longer exists (lxloginctl destroy %s removes "
 			       "it)\n",
 			       LXLOGIN_STATE_DIR, names[i], (unsigned)rec.uid, names[i]);
 		else if (!pw)
-			printf("layer %s/users/%s: no account of that name (lxloginctl destroy %s removes it)\n",
+			printf("problem: layer %s/users/%s: no account of that name (lxloginctl destroy %s removes it)\n",
 			       LXLOGIN_STATE_DIR, names[i], names[i]);
 		else if (have && rec.uid != pw->pw_uid)
-			printf("layer %s/users/%s: made for uid %u, but %s is uid %u now: refused until lxloginctl "
+			printf("problem: layer %s/users/%s: made for uid %u, but %s is uid %u now: refused until lxloginctl "
 			       "reset %s\n",
 			       LXLOGIN_STATE_DIR, names[i], (unsigned)rec.uid, names[i], (unsigned)pw->pw_uid,
 			       names[i]);
@@ -591,19 +614,20 @@ int admin_doctor(bool fix, const char *sshd_config)
 	__do_close int lockdir = -EBADF;
 
 	if (lxcconf_apparmor_missing()) /* a warning, not a problem to fix here */
-		printf("warning: AppArmor is on but LXC's %s profile is not loaded: containers run without an "
+		printf("note: AppArmor is on but LXC's %s profile is not loaded: containers run without an "
 		       "AppArmor profile (install apparmor and liblxc-common, then systemctl reload apparmor)\n",
 		       LXC_APPARMOR_PROFILE);
-	shared_disk_warning();
-	lxcfs_warning();
+	shared_disk_note();
+	lxcfs_note();
+	syslog_note();
 	n_mounts = stray_mounts(mounts, ARRAY_SIZE(mounts));
 	for (size_t i = n_mounts; i-- > 0;) {
 		problems++;
 		if (fix && umount2(mounts[i], MNT_DETACH | UMOUNT_NOFOLLOW) == 0) {
-			printf("stray mount %s: unmounted\n", mounts[i]);
+			printf("problem: stray mount %s: unmounted\n", mounts[i]);
 			fixed++;
 		} else {
-			printf("stray mount %s%s%s\n", mounts[i], fix ? ": cannot unmount: " : "",
+			printf("problem: stray mount %s%s%s\n", mounts[i], fix ? ": cannot unmount: " : "",
 			       fix ? strerror(errno) : "");
 		}
 	}
@@ -630,12 +654,12 @@ int admin_doctor(bool fix, const char *sshd_config)
 				continue; /* a start or stop at work, or a live container */
 			problems++;
 			if (fix && cgroup_user_remove(&layout, de->d_name, &err) == 0) {
-				printf("empty cgroup %s/%s/%s: removed (in every hierarchy)\n", layout.h[h].mnt,
-				       LXLOGIN_CGROUP_NAME, de->d_name);
+				printf("problem: empty cgroup %s/%s/%s: removed (in every hierarchy)\n",
+				       layout.h[h].mnt, LXLOGIN_CGROUP_NAME, de->d_name);
 				fixed++;
 			} else {
-				printf("empty cgroup %s/%s/%s%s%s\n", layout.h[h].mnt, LXLOGIN_CGROUP_NAME, de->d_name,
-				       fix ? ": " : "", fix ? err.msg : "");
+				printf("problem: empty cgroup %s/%s/%s%s%s\n", layout.h[h].mnt, LXLOGIN_CGROUP_NAME,
+				       de->d_name, fix ? ": " : "", fix ? err.msg : "");
 			}
 		}
 		closedir(d);
@@ -664,7 +688,7 @@ int admin_doctor(bool fix, const char *sshd_config)
 			closedir(d);
 	}
 	if (locks)
-		printf("%zu lock file%s nobody holds (harmless)%s\n", locks, locks == 1 ? "" : "s",
+		printf("note: %zu lock file%s nobody holds (harmless)%s\n", locks, locks == 1 ? "" : "s",
 		       fix ? ": removed" : "");
 	problems += orphan_layers();
 	{

@@ -305,6 +305,8 @@ int image_build(const char *name, const struct image_source *src, struct core_er
 		r = core_fail(e, -ENOENT, "the builder made no rootfs");
 	if (r == 0)
 		r = rootfs_verify(rootfs, e);
+	if (r == 0) /* best effort: an image without them has no lxlogin-usage inside */
+		(void)lxcconf_mount_points(rootfs);
 	/* the rootfs is root's and not writable by others, whatever the source said */
 	if (r == 0 && (fchownat(dir, "rootfs", 0, 0, AT_SYMLINK_NOFOLLOW) < 0 || fchmodat(dir, "rootfs", 0755, 0) < 0))
 		r = core_fail(e, -errno, "rootfs: %s", strerror(errno));

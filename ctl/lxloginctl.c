@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -83,11 +84,37 @@ static const char usage[] =
 	"Exit status: 0 success, 1 policy problems (or USER would be refused),\n"
 	"2 usage error or the command could not run. See lxloginctl(8).\n";
 
+/*
+ * policy check's warning, not a problem of the file: an image it names (or,
+ * for lxlogin.conf, the default it leaves) that is not installed. The
+ * users' logins fail until it is.
+ */
+static void image_installed_check(const struct policy_file *f, void *arg)
+{
+	size_t *warnings = arg;
+	char path[sizeof(LXLOGIN_STATE_DIR) + POLICY_IMAGE_MAX + 32], where[600];
+	struct stat st;
+
+	if (!f->line[POLICY_IMAGE] && f->scope != POLICY_SCOPE_GLOBAL)
+		return;
+	snprintf(path, sizeof(path), "%s/images/%s/rootfs", LXLOGIN_STATE_DIR, f->values.image);
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return;
+	if (f->line[POLICY_IMAGE])
+		snprintf(where, sizeof(where), "%s:%u: image", f->path, f->line[POLICY_IMAGE]);
+	else
+		snprintf(where, sizeof(where), "%s: image (the default)", f->path);
+	printf("warning: %s: '%s' is not installed: logins that use it fail until it is (lxloginctl image build "
+	       "debian %s; lxloginctl image list)\n",
+	       where, f->values.image, f->values.image);
+	(*warnings)++;
+}
+
 static int policy_check_cmd(const char *dir)
 {
 	struct policy_diag diag = { 0 };
-	size_t files = 0;
-	int r = policy_check(dir, &diag, &files);
+	size_t files = 0, warnings = 0;
+	int r = policy_check(dir, &diag, &files, image_installed_check, &warnings);
 
 	for (size_t i = 0; i < diag.n_msgs; i++)
 		printf("%s\n", diag.msgs[i]);
@@ -100,7 +127,8 @@ static int policy_check_cmd(const char *dir)
 		printf("%zu problem%s in %s (%zu file%s)\n", diag.count, diag.count == 1 ? "" : "s", dir, files,
 		       files == 1 ? "" : "s");
 	else
-		printf("policy OK: %s (%zu file%s)\n", dir, files, files == 1 ? "" : "s");
+		printf("policy OK: %s (%zu file%s%s)\n", dir, files, files == 1 ? "" : "s",
+		       warnings ? "; see the warnings" : "");
 	r = diag.count ? EXIT_PROBLEMS : EXIT_OK;
 	policy_diag_free(&diag);
 	return r;

@@ -97,56 +97,56 @@ size_t sshd_check(const char *config, char *const *users, size_t n)
 {
 	static char dump[256 * 1024];
 	struct sshd_view v;
-	size_t warnings = 0;
+	size_t problems = 0;
 
 	if (access(SSHD, X_OK) < 0)
 		return 0;
 	if (sshd_effective(config, NULL, dump, sizeof(dump)) < 0) {
-		printf("warning: sshd: %s: cannot read its configuration (sshd -T: %s): not checked\n", config,
+		printf("problem: sshd: %s: cannot read its configuration (sshd -T: %s): not checked\n", config,
 		       first_line(dump));
 		return 1;
 	}
 	sshd_view_parse(dump, &v);
 	if (v.internal_sftp) {
-		printf("warning: sshd: %s: \"Subsystem sftp internal-sftp\" serves SFTP from sshd itself, on the "
+		printf("problem: sshd: %s: \"Subsystem sftp internal-sftp\" serves SFTP from sshd itself, on the "
 		       "host's files: contained users' sftp bypasses their container (use "
 		       "/usr/lib/openssh/sftp-server)\n",
 		       config);
-		warnings++;
+		problems++;
 	}
 	if (strcmp(v.user_env, "no") != 0) {
-		printf("warning: sshd: %s: \"PermitUserEnvironment %s\" lets a user's ~/.ssh/environment set "
+		printf("problem: sshd: %s: \"PermitUserEnvironment %s\" lets a user's ~/.ssh/environment set "
 		       "LD_PRELOAD for lxlogin-shell, on the host (set it to no)\n",
 		       config, v.user_env);
-		warnings++;
+		problems++;
 	}
 	for (size_t i = 0; i < n; i++) {
 		const char *u = users[i];
 		if (sshd_effective(config, u, dump, sizeof(dump)) < 0) {
-			printf("warning: sshd: %s: %s: sshd -T failed: %s\n", config, u, first_line(dump));
-			warnings++;
+			printf("problem: sshd: %s: %s: sshd -T failed: %s\n", config, u, first_line(dump));
+			problems++;
 			continue;
 		}
 		sshd_view_parse(dump, &v);
 		if (!v.forwarding_off || strcmp(v.tunnel, "no") != 0) {
-			printf("warning: sshd: %s: %s: forwarding%s is on: their sockets open on the host (put them "
+			printf("problem: sshd: %s: %s: forwarding%s is on: their sockets open on the host (put them "
 			       "in a group the Match line of lxlogin's sshd snippet names)\n",
 			       config, u, strcmp(v.tunnel, "no") != 0 ? " or tunnelling" : "");
-			warnings++;
+			problems++;
 		}
 		if (v.loader_env[0]) {
-			printf("warning: sshd: %s: %s: \"AcceptEnv %s\" lets the client set LD_PRELOAD for "
+			printf("problem: sshd: %s: %s: \"AcceptEnv %s\" lets the client set LD_PRELOAD for "
 			       "lxlogin-shell, on the host (lxlogin's sshd snippet narrows AcceptEnv)\n",
 			       config, u, v.loader_env);
-			warnings++;
+			problems++;
 		}
 		if (strncmp(v.force_command, "internal-sftp", 13) == 0 &&
 		    (v.force_command[13] == '\0' || v.force_command[13] == ' ')) {
-			printf("warning: sshd: %s: %s: \"ForceCommand %s\" serves SFTP on the host's files, outside "
+			printf("problem: sshd: %s: %s: \"ForceCommand %s\" serves SFTP on the host's files, outside "
 			       "their container\n",
 			       config, u, v.force_command);
-			warnings++;
+			problems++;
 		}
 	}
-	return warnings;
+	return problems;
 }

@@ -222,7 +222,9 @@ int policy_dir_list(int dirfd, char ***ret_names);
 /* resolve.c */
 int policy_resolve(const char *config_dir, const struct policy_user *user, struct policy_result *ret);
 void policy_result_free(struct policy_result *r);
-int policy_check(const char *config_dir, struct policy_diag *diag, size_t *ret_files);
+/* every file, its problems in diag; each (if not NULL) sees every file that loaded */
+typedef void (*policy_file_fn)(const struct policy_file *f, void *arg);
+int policy_check(const char *config_dir, struct policy_diag *diag, size_t *ret_files, policy_file_fn each, void *arg);
 int policy_global_values(const char *config_dir, struct policy_values *ret, struct policy_diag *diag);
 
 void policy_strv_free(char **v);

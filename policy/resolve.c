@@ -377,7 +377,7 @@ int policy_global_values(const char *config_dir, struct policy_values *ret, stru
 
 /* Check one users.d or groups.d directory: every *.conf, named for a valid name. */
 static int check_subdir(int dirfd, const char *config_dir, const char *sub, enum policy_scope scope,
-			struct check_state *st, struct policy_diag *diag, size_t *files)
+			struct check_state *st, struct policy_diag *diag, size_t *files, policy_file_fn each, void *arg)
 {
 	__do_free char *path = join(config_dir, sub);
 	__do_close int fd = -EBADF;
@@ -410,6 +410,8 @@ static int check_subdir(int dirfd, const char *config_dir, const char *sub, enum
 					scope == POLICY_SCOPE_USER ? "user" : "group");
 		names[i][len] = '.';
 		r = policy_file_load(fd, names[i], file_path, scope, &f, diag);
+		if (r == 0 && each)
+			each(f, arg);
 		if (r == 0 && scope == POLICY_SCOPE_USER)
 			r = check_user_network(st, f, diag);
 		policy_file_free(f);
@@ -421,7 +423,7 @@ static int check_subdir(int dirfd, const char *config_dir, const char *sub, enum
 }
 
 /* Check every policy file; each problem goes to diag. Returns 0 or -ENOMEM. */
-int policy_check(const char *config_dir, struct policy_diag *diag, size_t *ret_files)
+int policy_check(const char *config_dir, struct policy_diag *diag, size_t *ret_files, policy_file_fn each, void *arg)
 {
 	__do_close int dirfd = -EBADF;
 	__do_free char *global_path = join(config_dir, GLOBAL_FILE);
@@ -450,10 +452,12 @@ int policy_check(const char *config_dir, struct policy_diag *diag, size_t *ret_f
 		merge_values(&v, origin, f);
 		policy_network_validate(&v, origin, true, diag);
 		st.global = f;
+		if (each)
+			each(f, arg);
 	}
-	r = check_subdir(dirfd, config_dir, USERS_DIR, POLICY_SCOPE_USER, &st, diag, &files);
+	r = check_subdir(dirfd, config_dir, USERS_DIR, POLICY_SCOPE_USER, &st, diag, &files, each, arg);
 	if (r == 0)
-		r = check_subdir(dirfd, config_dir, GROUPS_DIR, POLICY_SCOPE_GROUP, &st, diag, &files);
+		r = check_subdir(dirfd, config_dir, GROUPS_DIR, POLICY_SCOPE_GROUP, &st, diag, &files, each, arg);
 	for (size_t i = 0; i < st.n_seen; i++)
 		free(st.seen[i].path);
 	free(st.seen);

@@ -17,8 +17,10 @@ if [ -f "$OUT/ready" ]; then echo "$OUT"; exit 0; fi
 PACKAGES=(
 	systemd systemd-sysv udev dbus libpam-systemd openssh-server iproute2 procps kmod apparmor
 	linux-image-amd64 initramfs-tools
-	# lxlogin at run time (the binaries are built on the host, same Debian)
+	# lxlogin's packages' dependencies (the .debs are built on the host, same Debian, and installed
+	# with dpkg: the guest has no apt lists)
 	liblxc1 liblxc-common uidmap libsubid4 libcap2 libseccomp2 libaudit1 libselinux1 busybox-static nftables
+	lxcfs adduser
 )
 mkdir -p "$CACHE" && chmod 0700 "$CACHE"
 for old in "$CACHE"/*/; do [ -d "$old" ] && [ "${old%/}" != "$OUT" ] && rm -rf "$old"; done

@@ -27,6 +27,12 @@ run json 'c=d["lxt-a"]; print(c["state"], c["image"], c["init"], c["memory_max"]
 expect_line "list --json parses, with the same facts" "running busybox $init_a 268435456 200 0 int int"
 run json 'print(sorted(d))'
 expect_line "list --json: every user with a layer" "['lxt-a', 'lxt-b']"
+expect_rc "stop lxt-b" 0 "$CTL" stop lxt-b
+run "$CTL" list
+expect_match "list: a stopped container shows - for its use (not 0B/0B)" "^lxt-b +stopped +busybox +- +- +- +0 +-$"
+run json 'c=d["lxt-b"]; print(c["state"], c["memory"], c["memory_max"], c["pids"], c["init"])'
+expect_line "... null in --json" "stopped None None None None"
+expect_rc "ssh lxt-b true starts it again" 0 ssh_as lxt-b true
 run "$CTL" status lxt-a
 expect_line "status: first line as before" "running $init_a"
 expect_match "status: memory against the limit" "^memory: +[0-9.]+[KMG]?/256.0M$"
@@ -134,9 +140,11 @@ flock -n 8 && pass "the test holds lxt-b's lock (as a start would)" || fail "can
 DOCTOR=("$CTL" doctor --sshd-config "$SSHD_DIR/sshd_config")
 run "${DOCTOR[@]}"
 [ "$RC" = 1 ] && pass "doctor finds problems: exit 1" || fail "doctor exit $RC" "$OUT"
-expect_match "... the stray mount" "^stray mount $LXT_RUN_DIR/rootfs/lxt-ghost$"
-expect_match "... the empty cgroup" "^empty cgroup .*/$LXT_CGROUP/lxt-ghost$"
-expect_match "... the unheld lock file" "lock file.* nobody holds"
+expect_match "... the stray mount" "^problem: stray mount $LXT_RUN_DIR/rootfs/lxt-ghost$"
+expect_match "... the empty cgroup" "^problem: empty cgroup .*/$LXT_CGROUP/lxt-ghost$"
+expect_match "... the unheld lock file, a note (not counted)" "^note: [0-9]+ lock files? nobody holds"
+[ "$(printf '%s\n' "$OUT" | grep -c '^problem: ')" = "$(printf '%s\n' "$OUT" | sed -n 's/^doctor: \([0-9]*\) problems\{0,1\} found.*/\1/p')" ] &&
+	pass "... every counted problem is a 'problem:' line" || fail "problem lines and the count differ" "$OUT"
 expect_no_match "... not the live container's cgroup" "/lxt-b$"
 expect_rc "doctor --fix" 0 "${DOCTOR[@]}" --fix
 run "${DOCTOR[@]}"
@@ -147,13 +155,26 @@ shared=""
 for d in /var/log /; do [ "$(stat -c %d "$LXT_STATE_DIR")" = "$(stat -c %d "$d")" ] && shared=$d; done
 if [ -n "$shared" ]; then
 	expect_match "doctor warns that the layers share $shared's filesystem" \
-		"^warning: $LXT_STATE_DIR shares a filesystem with $shared: layers have no quota"
+		"^note: $LXT_STATE_DIR shares a filesystem with $shared: layers have no quota"
 else
-	expect_no_match "the layers have a filesystem of their own: no warning" "^warning: $LXT_STATE_DIR shares"
+	expect_no_match "the layers have a filesystem of their own: no warning" "^note: $LXT_STATE_DIR shares"
 fi
 run unshare -m sh -c "mount -t tmpfs lxt-state '$LXT_STATE_DIR' && exec $(printf '%q ' "${DOCTOR[@]}")"
 expect_no_match "on a filesystem of its own (a tmpfs, in a private mount namespace), no warning" "shares a filesystem"
 expect_line "... and doctor runs" "doctor: 0 problems found, 0 fixed"
+# issue 17: doctor notes when nothing reads syslog (where a refused login's details go), and only then
+run unshare -m sh -c "mount --bind /dev/null /dev/log 2>/dev/null || mount -t tmpfs lxt-dev /dev; exec $(printf '%q ' "${DOCTOR[@]}")"
+expect_match "doctor notes that nothing reads syslog" "^note: nothing reads syslog \(/dev/log: "
+expect_line "... not counted as a problem" "doctor: 0 problems found, 0 fixed"
+LOGW=$(mktemp -d /tmp/lxt-log.XXXXXX)
+python3 -c 'import socket, sys, time; s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1]); open(sys.argv[1] + ".up", "w").close(); time.sleep(600)' "$LOGW/log" &
+LOG_READER=$!
+wait_for "the test's syslog reader" test -e "$LOGW/log.up"
+run unshare -m sh -c "{ [ -e /dev/log ] || mount -t tmpfs lxt-dev /dev && touch /dev/log; } && mount --bind '$LOGW/log' /dev/log && exec $(printf '%q ' "${DOCTOR[@]}")"
+expect_no_match "... and no note while something reads it" "nothing reads syslog"
+kill "$LOG_READER"
+wait "$LOG_READER" 2>/dev/null
+rm -rf "$LOGW"
 ! grep -q " $LXT_RUN_DIR/rootfs/lxt-ghost " /proc/self/mountinfo && [ ! -e "$GHOST_H/$LXT_CGROUP/lxt-ghost" ] &&
 	[ ! -e "$LXT_RUN_DIR/lock/lxt-ghost.lock" ] && pass "the planted mount, cgroup and lock are gone" || fail "planted things left"
 grep -q " /tmp/lxt-notours " /proc/self/mountinfo && [ -d "$GHOST_H/lxt-notours" ] && [ -e "$LXT_RUN_DIR/lock/lxt-b.lock" ] &&
@@ -237,7 +258,7 @@ if ! command -v lxcfs >/dev/null; then
 else
 	if [ ! -e /var/lib/lxcfs/proc/meminfo ]; then
 		run "$CTL" doctor
-		expect_match "doctor warns that lxcfs does not run" "^warning: lxcfs does not run"
+		expect_match "doctor warns that lxcfs does not run" "^note: lxcfs does not run"
 		lxcfs_up
 		run "$CTL" doctor
 		expect_no_match "... and no longer once it runs with --enable-cfs" "lxcfs"
@@ -318,7 +339,7 @@ OLD_UID=$(uid_of lxt-r) OLD_GID=$(gid_of lxt-r) OLD_RANGE=$(subuid_of lxt-r)
 userdel -r lxt-r 2>/dev/null
 groupdel lxt-r 2>/dev/null
 run "${DOCTOR[@]}"
-expect_line "doctor names the layer whose account is gone" "layer $LXT_STATE_DIR/users/lxt-r: its account (uid $OLD_UID) no longer exists (lxloginctl destroy lxt-r removes it)"
+expect_line "doctor names the layer whose account is gone" "problem: layer $LXT_STATE_DIR/users/lxt-r: its account (uid $OLD_UID) no longer exists (lxloginctl destroy lxt-r removes it)"
 run "$CTL" status lxt-r
 expect_match "status still works, from the layer's record" "^user: +lxt-r \(uid $OLD_UID; subordinate ids $OLD_RANGE-"
 groupadd -g $((OLD_GID + 100)) lxt-r
@@ -332,7 +353,7 @@ run ssh_as lxt-r 'cat /tmp/old-account'
 expect_no_match "... and never the old account's files" "^private$"
 expect_match "... saying why, naming lxloginctl reset" "made for another account of that name \(uid $OLD_UID.*'lxloginctl reset lxt-r'"
 run "${DOCTOR[@]}"
-expect_match "doctor names the layer made for another uid" "^layer $LXT_STATE_DIR/users/lxt-r: made for uid $OLD_UID, but lxt-r is uid $((OLD_UID + 100)) now"
+expect_match "doctor names the layer made for another uid" "^problem: layer $LXT_STATE_DIR/users/lxt-r: made for uid $OLD_UID, but lxt-r is uid $((OLD_UID + 100)) now"
 rm -rf "$LXT_RUN_DIR/user/lxt-r" "$LXT_RUN_DIR/lxc/lxt-r" # a reboot: no runtime state of the old account left
 run ssh_as lxt-r 'cat /tmp/old-account'
 [ "$RC" != 0 ] && pass "after a reboot, still no session" || fail "after a reboot the new account got a session" "$OUT"

@@ -29,7 +29,23 @@ chmod -R go-w "$T/etc"
 E=$T/etc
 
 expect_rc "shipped examples pass policy check" 0 "$CTL" --config-dir "$E" policy check
-expect_line "check says OK and counts files" "policy OK: $E (3 files)"
+expect_line "check says OK and counts files" "policy OK: $E (3 files; see the warnings)"
+# issue 17: an image no file can start is a warning (not a problem), with where it is named
+expect_match "... warning that the shipped image 'debian' is not built yet, and how to" \
+	"^warning: $E/lxlogin.conf:[0-9]+: image: 'debian' is not installed: .*lxloginctl image build debian debian"
+mkdir -p "$T/img" && printf 'image = lxt-present\n' >"$T/img/lxlogin.conf" && chmod -R go-w "$T/img"
+IMG=${LXT_STATE_DIR:-/var/lib/lxlogin-test}/images/lxt-present
+mkdir -p "$IMG/rootfs"
+run "$CTL" --config-dir "$T/img" policy check
+expect_line "an installed image: no warning" "policy OK: $T/img (1 file)"
+printf 'image = lxt-absent\n' >"$T/img/lxlogin.conf"
+run "$CTL" --config-dir "$T/img" policy check
+[ "$RC" = 0 ] && expect_line "a missing one: warned, exit 0" "warning: $T/img/lxlogin.conf:1: image: 'lxt-absent' is not installed: logins that use it fail until it is (lxloginctl image build debian lxt-absent; lxloginctl image list)" ||
+	fail "policy check exit $RC with a missing image" "$OUT"
+printf 'memory = 1G\n' >"$T/img/lxlogin.conf"
+run "$CTL" --config-dir "$T/img" policy check
+expect_match "... as is a default left to the compiled-in one" "^warning: $T/img/lxlogin.conf: image \(the default\): 'default' is not installed"
+rm -rf "$IMG"
 
 # A tree for real accounts: lxt-alice by file, lxt-bob by group, lxt-admin exempt.
 cat > "$E/lxlogin.conf" <<'CONF'

@@ -4,7 +4,8 @@
 # from this machine's apt mirror): the PAM profile's lines where they belong, the setuid helper,
 # /etc/shells, no unit enabled, the admin's config kept over an upgrade, a removal that would lock
 # root out refused, and a purge that leaves the system as it was. Nothing here touches the host's
-# own /etc: every install is inside the chroot.
+# own /etc: every install is inside the chroot. Then the RPM (Debian's rpmbuild, rpmlint) and the
+# Arch package (Debian's makepkg, as a build user), built from a tarball of the tree and inspected.
 . "$(dirname "$0")/../lib.sh"
 for t in dpkg-buildpackage dh lintian mmdebstrap; do
 	command -v $t >/dev/null || skip "$t is missing (scripts/install-deps installs it)"
@@ -13,6 +14,7 @@ W=$(mktemp -d /tmp/lxt-packages.XXXXXX)
 R=$W/root
 cleanup() {
 	mountpoint -q "$R/proc" && umount "$R/proc"
+	id lxt-pkgbuild >/dev/null 2>&1 && userdel -r lxt-pkgbuild >/dev/null 2>&1
 	rm -rf "$W"
 }
 trap cleanup EXIT
@@ -176,4 +178,63 @@ left=$(cd "$R" && ls -d etc/lxlogin var/lib/lxlogin etc/ssh/sshd_config.d/lxlogi
 [ -z "$left" ] && ! in_root dpkg -S pam_lxlogin.so >/dev/null 2>&1 && pass "nothing of the packages is left" || fail "left after the purge" "$left"
 pam_ok sshd open_session && pam_ok login open_session && pam_ok cron acct_mgmt && pass "root's sessions open after the purge" ||
 	fail "root after the purge" "$(in_root pamtester sshd root open_session 2>&1)"
+umount "$R/proc"
+
+# --- the tarball the RPM and Arch builds start from: the tree's files under lxlogin-VERSION/
+V=$(sed -n '1s/^lxlogin (\(.*\)).*/\1/p' "$SRC/packaging/debian/changelog")
+mkdir -p "$W/rpm/SOURCES" "$W/arch"
+(cd "$SRC" && git ls-files -z --cached --others --exclude-standard |
+	xargs -0 tar --transform "s,^,lxlogin-$V/," -czf "$W/rpm/SOURCES/lxlogin-$V.tar.gz" --)
+
+# --- RPM: rpmbuild (BuildRequires cannot be met from Debian's empty rpm database: --nodeps), rpmlint
+if ! command -v rpmbuild >/dev/null || ! command -v rpmlint >/dev/null; then
+	echo "SKIPPED: the RPM: rpmbuild or rpmlint is missing (scripts/install-deps installs them)"
+else
+	run rpmbuild -bb --nodeps --define "_topdir $W/rpm" "$SRC/packaging/rpm/lxlogin.spec"
+	RPM=$(ls "$W"/rpm/RPMS/*/lxlogin-"$V"-*.rpm 2>/dev/null | head -1)
+	[ "$RC" = 0 ] && [ -n "$RPM" ] && pass "rpmbuild -bb packaging/rpm/lxlogin.spec" || fail "rpmbuild" "$(printf '%s\n' "$OUT" | tail -30)"
+	if [ -n "$RPM" ]; then
+		run rpmlint -r "$SRC/packaging/rpm/lxlogin.rpmlintrc" "$RPM"
+		expect_match "rpmlint: no errors beyond the filters (each commented)" " 0 errors, "
+		[ "$(grep -c '^addFilter' "$SRC/packaging/rpm/lxlogin.rpmlintrc")" -le "$(grep -c '^#' "$SRC/packaging/rpm/lxlogin.rpmlintrc")" ] &&
+			pass "... every filter has its reason" || fail "an uncommented rpmlint filter"
+		run rpm -qlvp "$RPM"
+		expect_match "rpm -qlvp: the helper setuid root" "^-rwsr-xr-x +1 root +root .* /usr/libexec/lxlogin/lxlogin-helper$"
+		expect_match "... the module in the PAM directory" " /usr/lib64/security/pam_lxlogin\.so$"
+		expect_match "... the units in /usr/lib/systemd/system" " /usr/lib/systemd/system/lxlogin-reap\.timer$"
+		run rpm -qpc "$RPM"
+		expect_line "rpm -qpc: lxlogin.conf is a config file" /etc/lxlogin/lxlogin.conf
+		expect_line "... and the sshd snippet" /etc/ssh/sshd_config.d/lxlogin.conf
+		run rpm -qp --scripts "$RPM"
+		expect_match "the scriptlets register lxlogin-shell in /etc/shells" "echo /usr/bin/lxlogin-shell >>/etc/shells"
+		expect_match "... and refuse an erase while a PAM line names the module" "pam_lxlogin.*take the lines out first"
+		run rpm -qp --qf '[%{FILEFLAGS:fflags} %{FILENAMES}\n]' "$RPM"
+		expect_match "... lxlogin.conf is %config(noreplace)" "^cn /etc/lxlogin/lxlogin\.conf$"
+	fi
+fi
+
+# --- Arch: makepkg as a build user (it refuses root; --nodeps: Debian's pacman database is empty)
+if ! command -v makepkg >/dev/null || ! command -v bsdtar >/dev/null; then
+	echo "SKIPPED: the Arch package: makepkg or bsdtar is missing (scripts/install-deps installs them)"
+else
+	userdel -r lxt-pkgbuild >/dev/null 2>&1
+	useradd -m lxt-pkgbuild
+	cp "$SRC"/packaging/arch/PKGBUILD "$SRC"/packaging/arch/lxlogin.install "$W/rpm/SOURCES/lxlogin-$V.tar.gz" "$W/arch/"
+	chown -R lxt-pkgbuild "$W/arch"
+	chmod 755 "$W"
+	run sh -c "cd '$W/arch' && runuser -u lxt-pkgbuild -- makepkg --nodeps --nocheck --skipinteg"
+	PKG=$(ls "$W"/arch/lxlogin-"$V"-*.pkg.tar.* 2>/dev/null | head -1)
+	[ "$RC" = 0 ] && [ -n "$PKG" ] && pass "makepkg packaging/arch/PKGBUILD" || fail "makepkg" "$(printf '%s\n' "$OUT" | tail -30)"
+	if [ -n "$PKG" ]; then
+		run bsdtar -xOf "$PKG" .PKGINFO
+		expect_line ".PKGINFO: lxlogin.conf in backup" "backup = etc/lxlogin/lxlogin.conf"
+		expect_line "... its name and version" "pkgver = $V-1"
+		run bsdtar -tvf "$PKG"
+		expect_match "the helper setuid root, in Arch's /usr/lib/lxlogin" "^-rwsr-xr-x .* root +root .* usr/lib/lxlogin/lxlogin-helper$"
+		expect_match "... the module in /usr/lib/security" " usr/lib/security/pam_lxlogin\.so$"
+		expect_no_match "... nothing in usr/sbin or usr/libexec (Arch has neither)" " usr/(sbin|libexec)/"
+		expect_match "... the .INSTALL scriptlet" " \.INSTALL$"
+	fi
+	userdel -r lxt-pkgbuild >/dev/null 2>&1
+fi
 finish

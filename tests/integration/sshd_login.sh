@@ -78,8 +78,8 @@ expect_match "... but the loader tried LD_PRELOAD in lxlogin-shell on the host: 
 SSHD_CONF=$SSHD_DIR/sshd_config
 run "$BUILD/lxloginctl" doctor --sshd-config "$SSHD_CONF"
 [ "$RC" = 1 ] && pass "doctor: sshd holes are problems (exit 1)" || fail "doctor exit $RC" "$OUT"
-expect_match "doctor: lxt-c's forwarding is on" "^warning: sshd: $SSHD_CONF: lxt-c: forwarding is on"
-expect_match "doctor: lxt-c's AcceptEnv takes LD_PRELOAD" "^warning: sshd: $SSHD_CONF: lxt-c: \"AcceptEnv LD_\*\""
+expect_match "doctor: lxt-c's forwarding is on" "^problem: sshd: $SSHD_CONF: lxt-c: forwarding is on"
+expect_match "doctor: lxt-c's AcceptEnv takes LD_PRELOAD" "^problem: sshd: $SSHD_CONF: lxt-c: \"AcceptEnv LD_\*\""
 expect_no_match "doctor: nothing about users the Match line covers" "sshd: .*: lxt-[ab]:"
 expect_line "doctor: two problems" "doctor: 2 problems found, 0 fixed"
 usermod -aG "$SSH_GROUP" lxt-c
@@ -93,7 +93,7 @@ sed '1i PermitUserEnvironment yes' "$SSHD_CONF" > "$SSHD_DIR/bad-userenv"
 printf 'Match User lxt-a\n\tForceCommand internal-sftp\n' | cat "$SSHD_CONF" - > "$SSHD_DIR/bad-force"
 for bad in sftp:"Subsystem sftp internal-sftp" userenv:"PermitUserEnvironment yes" force:"lxt-a: \"ForceCommand internal-sftp"; do
 	run "$BUILD/lxloginctl" doctor --sshd-config "$SSHD_DIR/bad-${bad%%:*}"
-	expect_match "doctor names ${bad#*:}" "^warning: sshd: $SSHD_DIR/bad-${bad%%:*}: .*${bad#*:}"
+	expect_match "doctor names ${bad#*:}" "^problem: sshd: $SSHD_DIR/bad-${bad%%:*}: .*${bad#*:}"
 	[ "$RC" = 1 ] && pass "... exit 1" || fail "doctor exit $RC" "$OUT"
 done
 

@@ -1,7 +1,8 @@
 #!/bin/bash
 # systemd_guest.sh - lxlogin on a standard server: a Debian 12 guest under qemu with systemd as PID 1
-# and pure cgroup v2 (tests/guest/image.sh builds it, cached between runs). This tree's lxlogin is
-# built here with the default paths, installed into the guest as an admin would, and checked through
+# and pure cgroup v2 (tests/guest/image.sh builds it, cached between runs). This tree's Debian
+# packages are built here, installed into the guest as an admin would (dpkg, no hand edit of a PAM
+# file), upgraded and purged at the end (issue 17), and checked through
 # the guest's own sshd and PAM stack (pam_systemd included): the login lands in the container; the
 # user's cgroup is a systemd scope in lxlogin.slice with the policy's limits as unit properties,
 # enforced, kept across daemon-reload and daemon-reexec, not raisable by the user; no logind session
@@ -27,18 +28,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# --- the guest image and lxlogin built for it (default paths, as installed on a server)
+# --- the guest image and lxlogin's Debian packages for it (built here: the same Debian)
 t=$SECONDS
 GUEST=$("$SRC/tests/guest/image.sh" "$CACHE") || { fail "building the guest image"; finish; exit 1; }
 IMAGE_S=$((SECONDS - t))
 t=$SECONDS
-GB=$BUILD/guest-build
-if ! { cmake -S "$SRC" -B "$GB" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLXLOGIN_TESTS=OFF \
-	-DCMAKE_INSTALL_PREFIX=/usr/local >"$W/build.log" 2>&1 &&
-	cmake --build "$GB" -j "$(nproc)" >>"$W/build.log" 2>&1 &&
-	DESTDIR="$W/root" cmake --install "$GB" >>"$W/build.log" 2>&1 &&
-	tar -C "$W/root" -czf "$W/lxlogin.tgz" .; }; then
-	fail "building lxlogin for the guest" "$(tail -30 "$W/build.log")"
+if ! "$SRC/packaging/build-deb" "$W/debs" >"$W/build.log" 2>&1; then
+	fail "building lxlogin's packages for the guest" "$(tail -30 "$W/build.log")"
 	finish
 	exit 1
 fi
@@ -71,24 +67,26 @@ expect_line "guest: systemd is PID 1" systemd
 expect_line "guest: pure cgroup v2" cgroup2fs
 expect_line "guest: booted" running
 
-# --- install as an admin would: the tree, a contained and a host user, the shipped PAM and sshd lines
-g 'cat > /tmp/lxlogin.tgz' <"$W/lxlogin.tgz"
+# --- install as an admin would: the packages (no hand edit of any PAM or sshd file: the package's
+# pam-auth-update profile and sshd snippet), a contained and a host user
+PAM_BEFORE=$(g 'md5sum /etc/pam.d/common-* /etc/shells')
+for f in "$W"/debs/lxlogin_*.deb "$W"/debs/libpam-lxlogin_*.deb; do g "cat > /tmp/$(basename "$f")" <"$f"; done
+run g 'dpkg -i /tmp/lxlogin_*.deb /tmp/libpam-lxlogin_*.deb'
+last_ok "guest: dpkg -i lxlogin libpam-lxlogin"
+run g 'grep -n "pam_lxlogin\|pam_unix\|pam_systemd" /etc/pam.d/common-session; grep -c pam_lxlogin /etc/pam.d/sshd /etc/pam.d/common-session-noninteractive'
+expect_match "guest: the profile's line is in common-session" "^[0-9]+:session	\[success=done ignore=ignore default=die\]	pam_lxlogin\.so"
+expect_line "... not hand-placed in sshd's file" "/etc/pam.d/sshd:0"
 run g 'set -e
-tar --keep-directory-symlink -C / -xzf /tmp/lxlogin.tgz && ldconfig
-groupadd -f lxlogin-users
-useradd -m -s /usr/local/bin/lxlogin-shell -G lxlogin-users lxt-g1
+useradd -m -s /usr/bin/lxlogin-shell -G lxlogin-users lxt-g1
 useradd -m -s /bin/bash lxt-gx
 for u in lxt-g1 lxt-gx; do
 	install -d -m 700 -o $u -g $u /home/$u/.ssh
 	install -m 600 -o $u -g $u /root/.ssh/authorized_keys /home/$u/.ssh/
 done
 lxloginctl subid assign lxt-g1 >/dev/null
-lxloginctl image build busybox default 2>&1 | tail -1
+lxloginctl image build busybox debian 2>&1 | tail -1 # a small image, under the name the shipped lxlogin.conf uses
 printf "memory = 64M\nswap = 0\npids = 64\ncpus = 0.5\n" > /etc/lxlogin/users.d/lxt-g1.conf
-line=$(grep -v "^#" /usr/local/share/doc/lxlogin/examples/pam.d/lxlogin)
-sed -i "/^@include common-session/i $line" /etc/pam.d/sshd
-cp /usr/local/share/doc/lxlogin/examples/sshd_config.d/lxlogin.conf /etc/ssh/sshd_config.d/
-systemctl reload ssh
+systemctl reload ssh # (the sshd snippet of the package)
 lxloginctl network setup >/dev/null # the shipped lxlogin.conf puts containers online (veth, NAT)
 lxloginctl policy check
 lxloginctl doctor'
@@ -97,7 +95,7 @@ SETUP_OUT=$OUT
 for i in $(seq 30); do g true 2>/dev/null && break; sleep 1; done # sshd is back after its reload
 OUT=$SETUP_OUT
 expect_line "guest: the policy checks" "policy OK: /etc/lxlogin (2 files)"
-expect_no_match "guest: AppArmor has LXC's profile (containers are confined)" "^warning: AppArmor"
+expect_no_match "guest: AppArmor has LXC's profile (containers are confined)" "^note: AppArmor"
 
 # --- the login, through the guest's sshd and its full PAM stack
 SCOPE=lxlogin-lxt-g1.scope
@@ -127,10 +125,10 @@ for n in 0 1 2 3 4 5 6 7 8 9 10 11 12; do
 	set_home lxt-g1 "/proc/self/fd/$n/.."
 	set_home root "/proc/self/fd/$n/.."
 	for how in login exec; do
-		if [ $how = login ]; then OUT=$(as lxt-g1 'ls -d ./etc/lxlogin 2>/dev/null; echo "cwd $(pwd)"' 2>&1)
-		else OUT=$(g "lxloginctl exec --root lxt-g1 -- sh -c 'ls -d ./etc/lxlogin 2>/dev/null; echo \"cwd \$(pwd)\"'" 2>&1); fi
+		if [ $how = login ]; then OUT=$(as lxt-g1 'ls -d ./etc/lxlogin/users.d 2>/dev/null; echo "cwd $(pwd)"' 2>&1)
+		else OUT=$(g "lxloginctl exec --root lxt-g1 -- sh -c 'ls -d ./etc/lxlogin/users.d 2>/dev/null; echo \"cwd \$(pwd)\"'" 2>&1); fi
 		printf '%s\n' "$OUT" | grep -q '^cwd /' && ran=$((ran + 1)) # the session ran
-		printf '%s\n' "$OUT" | grep -q 'etc/lxlogin' && escaped="$escaped fd$n/$how"
+		printf '%s\n' "$OUT" | grep -q 'etc/lxlogin/users.d' && escaped="$escaped fd$n/$how"
 	done
 done
 [ "$ran" = 26 ] && pass "apparmor: every such session ran (26: N = 0..12, a login and exec --root)" || fail "apparmor: only $ran of 26 sessions ran" "$OUT"
@@ -183,7 +181,7 @@ expect_match "systemd-cgls: the container's payload is in it" "lxc\.payload\.lxt
 expect_match "systemd-cgls: with the container's init" "[0-9]+ init$"
 # Debian's sshd_config (its Include first) with the shipped snippet keeps lxt-g1 inside
 run g "lxloginctl doctor"
-expect_no_match "doctor: sshd as installed lets lxt-g1 out nowhere" "^warning: sshd"
+expect_no_match "doctor: sshd as installed lets lxt-g1 out nowhere" "^problem: sshd"
 expect_line "doctor: nothing else either" "doctor: 0 problems found, 0 fixed"
 
 # --- the limits hold: memory (OOM kill in the scope), pids (forks refused)
@@ -270,7 +268,7 @@ run g "lxloginctl stop lxt-g1 >/dev/null; echo units: \$(systemctl list-units --
 expect_line "stop: the scope goes with the container" "units: 0"
 
 # --- a start that fails after its scope was made leaves no scope, no cgroup, no process
-g "useradd -m -s /usr/local/bin/lxlogin-shell lxt-g3 && lxloginctl subid assign lxt-g3 >/dev/null &&
+g "useradd -m -s /usr/bin/lxlogin-shell lxt-g3 && lxloginctl subid assign lxt-g3 >/dev/null &&
 	printf 'lxc.hook.mount = /bin/false\n' > /etc/lxlogin/users.d/lxt-g3.conf"
 run g "lxloginctl start lxt-g3"
 expect_match "a container whose start fails is refused" "did not start"
@@ -289,7 +287,7 @@ check_props "after a restart"
 run g 'set -e
 sed -i "s|^bridge = .*|bridge = lxtbr1|; s|^subnet = .*|subnet = 10.213.78.1/24|; s|^pool = .*|pool = 10.213.78.100-10.213.78.199|" /etc/lxlogin/lxlogin.conf
 for u in lxt-va lxt-vb lxt-vc lxt-vd; do
-	useradd -m -s /usr/local/bin/lxlogin-shell $u && lxloginctl subid assign $u >/dev/null
+	useradd -m -s /usr/bin/lxlogin-shell $u && lxloginctl subid assign $u >/dev/null
 done
 printf "network = veth\nvlan = 10\nisolate = no\n" > /etc/lxlogin/users.d/lxt-va.conf
 printf "network = veth\nvlan = 10\nisolate = no\n" > /etc/lxlogin/users.d/lxt-vb.conf
@@ -317,5 +315,39 @@ run ping_from lxt-va "$(lease_of lxt-vd)"
 [ "$RC" != 0 ] && pass "vlan: VLAN 10 cannot reach the untagged lxt-vd" || fail "vlan: lxt-va reached lxt-vd" "$OUT"
 expect_rc "vlan: the untagged lxt-vd reaches the host" 0 ping_from lxt-vd 10.213.78.1
 
-echo "systemd guest stage: $((SECONDS - T0)) s (image $IMAGE_S s, lxlogin build $BUILD_S s, boot $BOOT_S s)"
+# --- issue 17: an upgrade keeps running containers and the admin's configuration
+run g 'lxloginctl status lxt-vd | head -1; md5sum /etc/lxlogin/lxlogin.conf /etc/lxlogin/users.d/lxt-g1.conf'
+BEFORE_UP=$OUT
+if "$SRC/packaging/build-deb" "$W/debs2" 0.1.0+lxt1 >"$W/build2.log" 2>&1; then
+	for f in "$W"/debs2/lxlogin_*.deb "$W"/debs2/libpam-lxlogin_*.deb; do g "cat > /tmp/up-$(basename "$f")" <"$f"; done
+	run g 'dpkg -i /tmp/up-lxlogin_*.deb /tmp/up-libpam-lxlogin_*.deb && dpkg-query -W -f "\${Version}\n" lxlogin'
+	expect_line "upgrade: dpkg -i of 0.1.0+lxt1" "0.1.0+lxt1"
+	run g 'lxloginctl status lxt-vd | head -1; md5sum /etc/lxlogin/lxlogin.conf /etc/lxlogin/users.d/lxt-g1.conf'
+	[ "$OUT" = "$BEFORE_UP" ] && pass "... the running container is the same one; lxlogin.conf and users.d as the admin left them" ||
+		fail "the upgrade changed them" "$(diff <(echo "$BEFORE_UP") <(echo "$OUT"))"
+	run as lxt-g1 'echo after-upgrade'
+	expect_line "... and the next login lands in the container" after-upgrade
+	run g 'grep -c pam_lxlogin /etc/pam.d/common-session'
+	expect_line "... the PAM line there once" 1
+else
+	fail "building 0.1.0+lxt1" "$(tail -20 "$W/build2.log")"
+fi
+
+# --- issue 17: removal is refused while containers run; purge then leaves the host as it was, and
+# root still logs in over SSH
+run g 'apt-get purge -y -q lxlogin libpam-lxlogin'
+[ "$RC" != 0 ] && expect_match "purge while containers run: refused, naming them" "containers run: .*lxt-vd" ||
+	fail "purge with running containers was not refused" "$OUT"
+run g 'for u in $(lxloginctl list | awk "\$2 == \"running\" { print \$1 }"); do lxloginctl stop $u >/dev/null; done
+	lxloginctl network teardown >/dev/null; apt-get purge -y -q lxlogin libpam-lxlogin'
+last_ok "purge once they are stopped"
+run g 'md5sum /etc/pam.d/common-* /etc/shells'
+[ "$OUT" = "$PAM_BEFORE" ] && pass "... common-* and /etc/shells are as before the install" || fail "after the purge" "$(diff <(echo "$PAM_BEFORE") <(echo "$OUT"))"
+run g 'ls -d /etc/lxlogin /usr/libexec/lxlogin /lib/*/security/pam_lxlogin.so /etc/ssh/sshd_config.d/lxlogin.conf 2>&1 | grep -v "No such"; echo root-in'
+expect_line "... nothing of the package left, and root logs in over SSH" root-in
+expect_no_match "... (no file of it)" "^/"
+run as lxt-gx 'echo "$(cat /proc/self/loginuid) host"'
+expect_match "... and so does a host user" " host$"
+
+echo "systemd guest stage: $((SECONDS - T0)) s (image $IMAGE_S s, lxlogin packages $BUILD_S s, boot $BOOT_S s)"
 finish

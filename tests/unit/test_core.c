@@ -222,7 +222,7 @@ static void lxc_config(void **state)
 	assert_non_null(strstr(text, "\nlxc.rootfs.path = dir:/run/lxlogin/rootfs/alice\n"));
 	/* lxlogin's own files, read-only; a path the config format could misread is left out */
 	assert_non_null(strstr(text, "\nlxc.mount.entry = /run/lxlogin/lxc/alice/alice/limits etc/lxlogin/limits "
-				     "none bind,ro,create=file,optional 0 0\n"));
+				     "none bind,ro,optional 0 0\n"));
 	assert_null(strstr(text, "cpuacct"));
 	assert_null(strstr(text, "lxlogin-usage"));
 	/* container root on the range; the user's own uid mapped through; the rest after it */

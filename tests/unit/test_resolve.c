@@ -352,14 +352,14 @@ static void check_reports_every_file(void **state)
 	struct policy_diag diag = { 0 };
 	size_t files = 0;
 
-	assert_int_equal(policy_check(t->etc, &diag, &files), 0);
+	assert_int_equal(policy_check(t->etc, &diag, &files, NULL, NULL), 0);
 	assert_int_equal(diag.count, 0);
 	assert_int_equal(files, 5);
 	write_file(t->etc, "users.d/alice.conf", "cpus = 0\nx\n");
 	write_file(t->etc, "users.d/0bad.conf", "\n");
 	write_file(t->etc, "groups.d/dev.conf", "exempt_users = a\n");
 	write_file(t->etc, "lxlogin.conf", "priority = 1\n");
-	assert_int_equal(policy_check(t->etc, &diag, &files), 0);
+	assert_int_equal(policy_check(t->etc, &diag, &files, NULL, NULL), 0);
 	assert_int_equal(files, 6);
 	assert_int_equal(diag.count, 5);
 	policy_diag_free(&diag);
