@@ -518,8 +518,10 @@ static int inside_setup(int nl, const struct policy_values *v, const struct net_
 
 /*
  * Give the running container (its checked init) its network, as its lease says;
- * nothing to do if its port is already up on the bridge. A failure removes
- * the half-made pair.
+ * nothing to do if its port is already up on a bridge: it keeps the network it
+ * started with (a bridge or subnet the admin changed since applies at its next
+ * start; moving the port would leave its old address behind a new gateway). A
+ * failure removes the half-made pair.
  */
 int net_attach(const struct core_user *u, const struct ct_init *init, const struct net_lease *lease, struct core_err *e)
 {
@@ -528,19 +530,21 @@ int net_attach(const struct core_user *u, const struct ct_init *init, const stru
 	char host[NET_IFNAME_SIZE];
 	struct nl_link br, port;
 	const char *step = "";
+	bool half_made;
 	int r;
 
 	nl = nl_open();
 	if (nl < 0)
 		return core_fail(e, nl, "network: netlink: %s", strerror(-nl));
+	net_veth_name(lease->ipv4, host);
+	r = nl_link_get(nl, host, &port);
+	if (r == 0 && (port.flags & IFF_UP) && port.master)
+		return 0;
+	half_made = r == 0;
 	r = bridge_get(nl, v, &br, e);
 	if (r < 0)
 		return r;
-	net_veth_name(lease->ipv4, host);
-	r = nl_link_get(nl, host, &port);
-	if (r == 0 && (port.flags & IFF_UP) && port.master == br.index)
-		return 0;
-	if (r == 0)
+	if (half_made)
 		(void)nl_link_del(nl, port.index); /* a start that died half way: start over */
 	netns = container_netns(init, e);
 	if (netns < 0)
