@@ -455,10 +455,11 @@ int cgroup_user_setup(const struct cgroup_layout *l, const char *user, uid_t uid
 			return core_fail(e, -EPERM, "%s: owned by uid %u (refused)", shown, (unsigned)st.st_uid);
 		if (cgroup_hier_has(h, "cpuset")) {
 			r = cgroup_put(dfd, "cgroup.clone_children", "1", false, user, e);
+			/* all of the parent's: the container's own CPUs are LXC's to set (lxcconf), so
+			 * that the user's host-side session processes are not confined with it */
 			if (r < 0 || cpuset_inherit(base, dfd, "cpuset.cpus", user, e) < 0 ||
 			    cpuset_inherit(base, dfd, "cpuset.mems", user, e) < 0)
 				return -EIO;
-			cpus_confine(dfd, user, lim);
 		}
 		r = h->v2 ? limits_v2(dfd, lim, user, e) : limits_v1(h, dfd, lim, fresh, user, e);
 		if (r == 0)

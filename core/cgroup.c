@@ -201,6 +201,15 @@ bool cgroup_hier_has(const struct cgroup_hier *h, const char *c)
 	return cgroup_word_in(h->controllers, c);
 }
 
+/* Some v1 hierarchy of the layout has controller c. */
+bool cgroup_v1_has(const struct cgroup_layout *l, const char *c)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!l->h[i].v2 && cgroup_hier_has(&l->h[i], c))
+			return true;
+	return false;
+}
+
 /* Write one control file as root; a file the kernel lacks is skipped when optional. */
 int cgroup_put(int dfd, const char *file, const char *value, bool optional, const char *user, struct core_err *e)
 {

@@ -79,6 +79,7 @@ int cgroup_layout_open(struct cgroup_layout *l, struct core_err *e);
 void cgroup_layout_close(struct cgroup_layout *l);
 bool cgroup_word_in(const char *list, const char *word);
 bool cgroup_hier_has(const struct cgroup_hier *h, const char *controller);
+bool cgroup_v1_has(const struct cgroup_layout *l, const char *controller);
 int cgroup_put(int dfd, const char *file, const char *value, bool optional, const char *user, struct core_err *e);
 /* the user's cgroup below a hierarchy's root (no leading '/'), with an optional leaf below it */
 int cgroup_user_path(const struct cgroup_layout *l, const char *user, const char *leaf, char *buf, size_t size);
@@ -215,9 +216,10 @@ struct lxcconf_in {
 	const char *seccomp;
 	const char *log;
 	const struct policy_result *policy;
-	bool lxcfs;		       /* lxcfs runs: mount its /proc files in */
-	bool apparmor_missing;	       /* AppArmor is on without LXC's profile loaded */
-	const char *resolv;	       /* network = veth: the resolv.conf to bind onto /etc/resolv.conf */
+	bool lxcfs;	       /* lxcfs runs: mount its /proc files in */
+	bool apparmor_missing; /* AppArmor is on without LXC's profile loaded */
+	const char *resolv;    /* network = veth: the resolv.conf to bind onto /etc/resolv.conf */
+	const char *cpuset;    /* v1: the container's CPUs (cgroup_cpus_pick), set by LXC before its init runs */
 	const struct lxcconf_bind *ro; /* lxlogin's own files, bound read-only (lxlogin-usage and what it reads) */
 	size_t n_ro;
 };

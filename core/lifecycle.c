@@ -352,6 +352,7 @@ static int write_config(const struct core_user *u, const struct cgroup_layout *l
 				  lxcconf_lxcfs_available(),
 				  lxcconf_apparmor_missing(),
 				  resolv[0] ? resolv : NULL,
+				  cgroup_v1_has(layout, "cpuset") ? lim->cpus : NULL,
 				  ro,
 				  n_ro };
 	r = lxcconf_render(&in, &text);

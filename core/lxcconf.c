@@ -127,6 +127,8 @@ int lxcconf_render(const struct lxcconf_in *in, char **ret_text)
 		add(&b, "lxc.apparmor.profile = unconfined\n");
 	if (in->resolv && path_is_plain(in->resolv)) /* optional: root inside may have made it a link */
 		add(&b, "lxc.mount.entry = %s etc/resolv.conf none bind,create=file,optional 0 0\n", in->resolv);
+	if (in->cpuset && in->cpuset[0] && strspn(in->cpuset, "0123456789,-") == strlen(in->cpuset))
+		add(&b, "lxc.cgroup.cpuset.cpus = %s\n", in->cpuset);
 	for (size_t i = 0; i < in->n_ro; i++)
 		if (path_is_plain(in->ro[i].src) && path_is_plain(in->ro[i].dst))
 			add(&b, "lxc.mount.entry = %s %s none bind,ro,optional 0 0\n", in->ro[i].src,

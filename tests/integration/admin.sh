@@ -211,8 +211,15 @@ else
 	expect_line "nproc inside is ceil(cpus) = 1 of the host's $ncpu" "1"
 	cpu=$(( $(id -u lxt-b) % ncpu ))
 	expect_match "... the CPU picked by uid ($cpu)" "^Cpus_allowed_list:[[:space:]]+$cpu\$"
-	[ "$(cat /sys/fs/cgroup/cpuset/"$LXT_CGROUP"/lxt-b/cpuset.cpus 2>/dev/null || cat /sys/fs/cgroup/"$LXT_CGROUP"/lxt-b/cpuset.cpus)" = "$cpu" ] &&
-		pass "... set as the cpuset of lxt-b's cgroup" || fail "... lxt-b's cpuset" "$(cat /sys/fs/cgroup/cpuset/"$LXT_CGROUP"/lxt-b/cpuset.cpus)"
+	if [ -d /sys/fs/cgroup/cpuset/"$LXT_CGROUP"/lxt-b ]; then # v1: the container's cgroup, LXC's to set
+		payload=/sys/fs/cgroup/cpuset$(awk -F: '$2 == "cpuset" { print $3 }' "/proc/$(init_pid_of lxt-b)/cgroup")
+		[ "$(cat "$payload/cpuset.cpus")" = "$cpu" ] && [ "$(cat /sys/fs/cgroup/cpuset/"$LXT_CGROUP"/lxt-b/cpuset.cpus)" = "$(cat /sys/fs/cgroup/cpuset/cpuset.cpus)" ] &&
+			pass "... the cpuset of the container's cgroup; lxt-b's own keeps every CPU (host-side session processes are not confined)" ||
+			fail "... cpusets" "container $(cat "$payload/cpuset.cpus"), lxt-b's $(cat /sys/fs/cgroup/cpuset/"$LXT_CGROUP"/lxt-b/cpuset.cpus)"
+	else
+		[ "$(cat /sys/fs/cgroup/"$LXT_CGROUP"/lxt-b/cpuset.cpus)" = "$cpu" ] && pass "... the cpuset of lxt-b's cgroup" ||
+			fail "... lxt-b's cpuset" "$(cat /sys/fs/cgroup/"$LXT_CGROUP"/lxt-b/cpuset.cpus)"
+	fi
 fi
 
 # --- issue 16: lxlogin-usage inside shows the same: the limits of the start, the use from the

@@ -211,6 +211,7 @@ static void lxc_config(void **state)
 				 false,
 				 false,
 				 "/run/lxlogin/lxc/alice/alice/resolv.conf",
+				 "1,3-4",
 				 ro,
 				 3 };
 	char *text = NULL;
@@ -224,6 +225,7 @@ static void lxc_config(void **state)
 	assert_non_null(strstr(text, "\nlxc.mount.entry = /run/lxlogin/lxc/alice/alice/limits etc/lxlogin/limits "
 				     "none bind,ro,optional 0 0\n"));
 	assert_null(strstr(text, "cpuacct"));
+	assert_non_null(strstr(text, "\nlxc.cgroup.cpuset.cpus = 1,3-4\n")); /* the container's CPUs (v1) */
 	assert_null(strstr(text, "lxlogin-usage"));
 	/* container root on the range; the user's own uid mapped through; the rest after it */
 	assert_non_null(strstr(
@@ -300,6 +302,7 @@ static void lxc_config_refuses_odd_input(void **state)
 				 &pol,
 				 false,
 				 false,
+				 NULL,
 				 NULL,
 				 NULL,
 				 0 };
