@@ -81,45 +81,42 @@ static void limits_from_policy(void **state)
 	assert_true(lim.cpu_quota_us == UINT64_MAX);
 }
 
+/* cgroup_cpus_pick for a policy of milli CPUs (-1: unlimited): the list, or "ERR" */
+static const char *pick(long milli, const char *avail, unsigned spread)
+{
+	static struct cgroup_limits lim;
+	struct policy_values v;
+
+	policy_values_default(&v);
+	v.cpus = milli < 0 ? (struct policy_limit){ POLICY_LIMIT_UNLIMITED, 0 }
+			   : (struct policy_limit){ POLICY_LIMIT_ABSOLUTE, (uint64_t)milli };
+	assert_int_equal(cgroup_limits_from_policy(&v, 8ULL << 30, &lim), 0);
+	if (cgroup_cpus_pick(avail, spread, &lim) < 0) {
+		assert_string_equal(lim.cpus, ""); /* nothing picked */
+		return "ERR";
+	}
+	return lim.cpus;
+}
+
 /* The CPUs a container runs on: as many as the quota rounds up to, spread by uid, "" for all. */
 static void cpus_pick(void **state)
 {
-	struct policy_values v;
-	struct cgroup_limits lim;
 	uint8_t mask[4];
 
 	(void)state;
-	policy_values_default(&v);
-	v.cpus = (struct policy_limit){ POLICY_LIMIT_ABSOLUTE, 1500 };
-	assert_int_equal(cgroup_limits_from_policy(&v, 8ULL << 30, &lim), 0);
-	assert_int_equal(cgroup_cpus_pick("0-3\n", 0, &lim), 0);
-	assert_string_equal(lim.cpus, "0-1");
-	assert_int_equal(cgroup_cpus_pick("0-3\n", 1001, &lim), 0);
-	assert_string_equal(lim.cpus, "1-2");
-	assert_int_equal(cgroup_cpus_pick("0-3", 3, &lim), 0); /* wraps */
-	assert_string_equal(lim.cpus, "0,3");
-	assert_int_equal(cgroup_cpus_pick("2,5-6,9\n", 2, &lim), 0); /* only the parent's */
-	assert_string_equal(lim.cpus, "6,9");
-	assert_int_equal(cgroup_cpus_pick("0-1\n", 7, &lim), 0); /* all: not confined */
-	assert_string_equal(lim.cpus, "");
-	v.cpus = (struct policy_limit){ POLICY_LIMIT_ABSOLUTE, 250 };
-	assert_int_equal(cgroup_limits_from_policy(&v, 8ULL << 30, &lim), 0);
-	assert_int_equal(cgroup_cpus_pick("0-7", 13, &lim), 0);
-	assert_string_equal(lim.cpus, "5");
-	assert_int_equal(cgroup_cpus_pick("0-1\n", 1, &lim), 0);
-	assert_string_equal(lim.cpus, "1");
-	v.cpus = (struct policy_limit){ POLICY_LIMIT_UNLIMITED, 0 };
-	assert_int_equal(cgroup_limits_from_policy(&v, 8ULL << 30, &lim), 0);
-	assert_int_equal(cgroup_cpus_pick("0-7", 0, &lim), 0);
-	assert_string_equal(lim.cpus, "");
-	/* what the kernel never writes is refused, and nothing picked */
-	v.cpus = (struct policy_limit){ POLICY_LIMIT_ABSOLUTE, 1000 };
-	assert_int_equal(cgroup_limits_from_policy(&v, 8ULL << 30, &lim), 0);
-	assert_int_equal(cgroup_cpus_pick("3-1", 0, &lim), -EINVAL);
-	assert_int_equal(cgroup_cpus_pick("1,1", 0, &lim), -EINVAL);
-	assert_int_equal(cgroup_cpus_pick("0-3x", 0, &lim), -EINVAL);
-	assert_int_equal(cgroup_cpus_pick("99999", 0, &lim), -EINVAL);
-	assert_string_equal(lim.cpus, "");
+	assert_string_equal(pick(1500, "0-3\n", 0), "0-1");
+	assert_string_equal(pick(1500, "0-3\n", 1001), "1-2");
+	assert_string_equal(pick(1500, "0-3", 3), "0,3");	/* wraps */
+	assert_string_equal(pick(1500, "2,5-6,9\n", 2), "6,9"); /* only the parent's */
+	assert_string_equal(pick(1500, "0-1\n", 7), "");	/* all: not confined */
+	assert_string_equal(pick(250, "0-7", 13), "5");
+	assert_string_equal(pick(250, "0-1\n", 1), "1");
+	assert_string_equal(pick(-1, "0-7", 0), "");
+	/* what the kernel never writes is refused */
+	assert_string_equal(pick(1000, "3-1", 0), "ERR");
+	assert_string_equal(pick(1000, "1,1", 0), "ERR");
+	assert_string_equal(pick(1000, "0-3x", 0), "ERR");
+	assert_string_equal(pick(1000, "99999", 0), "ERR");
 	/* systemd's AllowedCPUs */
 	assert_int_equal(cgroup_cpus_mask("0,3,9-10", mask, sizeof(mask)), 2);
 	assert_int_equal(mask[0], 0x09);
