@@ -188,9 +188,10 @@ static int cpuset_inherit(int parent, int child, const char *file, const char *u
 }
 
 /*
- * The picked CPUs, best effort: a cgroup whose children still hold CPUs
- * outside the pick (EBUSY on v1) keeps its parent's until its next fresh
- * start; the quota limits it either way.
+ * v2 without systemd: the picked CPUs on the user's cgroup, best effort (a
+ * write the kernel refuses leaves the parent's; the quota limits it either
+ * way). v1 sets them on the container's own cgroup (lxcconf), systemd as
+ * the scope's AllowedCPUs.
  */
 static void cpus_confine(int dfd, const char *user, const struct cgroup_limits *lim)
 {
