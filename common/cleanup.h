@@ -2,6 +2,7 @@
 #ifndef LXLOGIN_CLEANUP_H
 #define LXLOGIN_CLEANUP_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,10 +31,20 @@ static inline void cleanup_fclosep(FILE **f)
 	}
 }
 
+static inline void cleanup_closedirp(DIR **d)
+{
+	if (*d) {
+		int saved = errno;
+		closedir(*d);
+		errno = saved;
+	}
+}
+
 /* Declare with an initializer: __do_free char *s = NULL; __do_close int fd = -EBADF; */
 #define __do_free __attribute__((cleanup(cleanup_freep)))
 #define __do_close __attribute__((cleanup(cleanup_closep)))
 #define __do_fclose __attribute__((cleanup(cleanup_fclosep)))
+#define __do_closedir __attribute__((cleanup(cleanup_closedirp)))
 
 /* Hand ownership out of a scope: the variable is reset so cleanup does nothing. */
 #define move_ptr(p)                         \

@@ -211,7 +211,7 @@ static int run_child(const struct core_user *u, const struct cgroup_layout *l, e
 		return core_fail(e, -errno, "fork: %s", strerror(errno));
 	}
 	if (pid == 0) {
-		struct core_err ce = { "" };
+		struct core_err ce = { "", "" };
 		char runtime[512];
 		struct timespec t0;
 		int fd = pipefd[1];
@@ -245,7 +245,13 @@ static int run_child(const struct core_user *u, const struct cgroup_layout *l, e
 			fd = 3;
 		}
 		close_range(4, ~0U, 0);
-		r = privs_drop_to_user(u->acct.uid, u->acct.gid, &ce);
+		/* the container's seccomp policy, inherited by the init LXC makes: LXC's own
+		 * profile cannot name every call of it (seccomp.c) */
+		r = op == OP_START ? seccomp_load_container() : 0;
+		if (r < 0)
+			r = core_fail(&ce, r, "the container's seccomp filter: %s", strerror(-r));
+		if (r == 0)
+			r = privs_drop_to_user(u->acct.uid, u->acct.gid, &ce);
 		/* dumpable again only for the start, where newuidmap needs it (privs_drop_to_user) */
 		if (r == 0 && op != OP_START && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 			r = core_fail(&ce, -errno, "PR_SET_DUMPABLE: %s", strerror(errno));

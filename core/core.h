@@ -15,9 +15,10 @@
 
 #define SUBID_MIN_COUNT 65536
 
-/* A failure's story: the core never logs; the caller prints or syslogs msg. */
+/* A failure's story: the core never logs; the caller prints or syslogs msg (and note, a success's warning). */
 struct core_err {
 	char msg[1024];
+	char note[512];
 };
 
 int core_fail(struct core_err *e, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -184,6 +185,8 @@ int run_dir_open(const char *sub, mode_t mode, struct core_err *e);
 int dir_ensure(int parent, const char *name, mode_t mode, uid_t uid, gid_t gid, const char *shown, struct core_err *e);
 int file_write_atomic(int dirfd, const char *name, const char *data, size_t len, mode_t mode, uid_t uid, gid_t gid);
 int tree_remove(int parent, const char *name, unsigned depth);
+typedef int (*tree_fn)(int dir, const char *name, const struct stat *st, void *arg);
+int tree_each(int dir, unsigned depth, tree_fn fn, void *arg);
 #define TREE_FILE_MAX (1 << 20)
 int tree_open(int root, const char *path, uint64_t flags);
 int tree_stat(int root, const char *path, struct stat *st);
@@ -197,6 +200,34 @@ struct layer_account { /* the account a layer was made for */
 	struct idrange uids, gids;
 };
 int layer_account_read(const char *name, struct layer_account *ret);
+
+/* quota.c: the layer's project quota */
+enum quota_state {
+	QUOTA_ENFORCING,   /* project quota accounted and enforced */
+	QUOTA_ACCOUNTING,  /* accounted, not enforced (ext4 without prjquota, XFS pqnoenforce) */
+	QUOTA_NOT_ENABLED, /* ext4 or XFS without project quota */
+	QUOTA_NO_KERNEL,   /* the kernel has no quota support */
+	QUOTA_NO_FS,	   /* a filesystem without project quotas */
+};
+struct quota_fs {
+	enum quota_state state;
+	char type[16];	  /* "ext4", "xfs", or the magic number */
+	char source[256]; /* the mount's source (device), "" if unknown */
+	char fix[512];	  /* what the admin does to get enforcement, "" when enforcing */
+};
+struct quota_usage {
+	uint64_t bytes, inodes;		    /* used */
+	uint64_t bytes_limit, inodes_limit; /* 0: none */
+};
+int quota_probe(int fd, struct quota_fs *ret);
+int quota_tag_get(int fd, uint32_t *ret_projid, bool *ret_inherit);
+int quota_get(int fd, uint32_t projid, struct quota_usage *ret);
+int quota_set(int fd, uint32_t projid, uint64_t bytes, uint64_t inodes);
+int quota_tree_retag(int dir, uint32_t projid);
+bool quota_wanted(const struct policy_values *v);
+int quota_layer_apply(const struct core_user *u, int layer, struct core_err *e);
+int quota_layer_usage(int layer, uint32_t projid, struct quota_usage *ret);
+int quota_release(int dir, uint32_t projid, struct core_err *e);
 
 /* rootfs.c: the idmapped overlay, mounted in a private mount namespace */
 int rootfs_mount(const struct core_user *u, struct core_err *e);

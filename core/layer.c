@@ -327,7 +327,9 @@ static int account_record_check(const struct core_user *u, int layer, struct cor
  * range's root. A new upper is built as upper.new and renamed into place, so a
  * crash leaves either no layer or a complete one; a leftover upper.new was
  * never seen by any container and is removed. An existing upper is never
- * walked or chowned: the container owns what is inside it.
+ * walked or chowned: the container owns what is inside it (but for its
+ * project tag, once, if it predates the quota: quota.c). 1: the layer's
+ * disk limits are enforced.
  */
 int layer_ensure(const struct core_user *u, int image_dir, int image_root, struct core_err *e)
 {
@@ -335,7 +337,7 @@ int layer_ensure(const struct core_user *u, int image_dir, int image_root, struc
 	const char *name = u->acct.name;
 	char identity[POLICY_NAME_MAX + 72];
 	struct stat st;
-	int r;
+	int r, enforced;
 
 	image_identity(u, image_dir, identity, sizeof(identity));
 	users = state_dir_open("users", 0700, e);
@@ -344,6 +346,10 @@ int layer_ensure(const struct core_user *u, int image_dir, int image_root, struc
 	layer = dir_ensure(users, name, 0700, 0, 0, "user layer", e);
 	if (layer < 0)
 		return layer;
+	/* the project first: upper and work, made below, inherit it (quota.c) */
+	enforced = quota_layer_apply(u, layer, e);
+	if (enforced < 0)
+		return enforced;
 	work = dir_ensure(layer, "work", 0700, 0, 0, "layer work", e);
 	if (work < 0)
 		return work;
@@ -356,7 +362,8 @@ int layer_ensure(const struct core_user *u, int image_dir, int image_root, struc
 					 "layer of %s: upper is not a directory of uid %u, the first of their range "
 					 "(made for another range?): refused; 'lxloginctl reset %s' archives it",
 					 name, u->uids.start, name);
-		return image_record_check(u, layer, identity, e);
+		r = image_record_check(u, layer, identity, e);
+		return r < 0 ? r : enforced;
 	}
 	r = tree_remove(layer, "upper.new", 64);
 	if (r < 0)
@@ -374,5 +381,5 @@ int layer_ensure(const struct core_user *u, int image_dir, int image_root, struc
 	TEST_PAUSE("identity");
 	if (renameat(layer, "upper.new", layer, "upper") < 0)
 		return core_fail(e, -errno, "layer of %s: rename: %s", name, strerror(errno));
-	return 0;
+	return enforced;
 }

@@ -259,17 +259,23 @@ static int resolv_write(const struct core_user *u, int cdir, struct core_err *e)
  * (the container's cgroup namespace hides the cgroup that holds them).
  * Root's; numbers only, "max" for none: at most some 600 bytes.
  */
-static int limits_write(const struct core_user *u, const struct cgroup_limits *lim, int cdir, struct core_err *e)
+static int limits_write(const struct core_user *u, const struct cgroup_limits *lim, bool disk_enforced, int cdir,
+			struct core_err *e)
 {
+	const struct policy_limit *disk = &u->policy.values.disk, *inodes = &u->policy.values.inodes;
+	bool quota_off = u->policy.values.quota == POLICY_QUOTA_OFF;
 	const uint64_t v[] = {
 		lim->memory,
 		lim->swap,
 		lim->pids,
 		lim->cpu_quota_us,
 		lim->cpu_period_us,
-		u->policy.values.idle_stop_s == POLICY_NEVER ? CGROUP_UNLIMITED : u->policy.values.idle_stop_s
+		u->policy.values.idle_stop_s == POLICY_NEVER ? CGROUP_UNLIMITED : u->policy.values.idle_stop_s,
+		disk->kind == POLICY_LIMIT_ABSOLUTE && !quota_off ? disk->value : CGROUP_UNLIMITED,
+		inodes->kind == POLICY_LIMIT_ABSOLUTE && !quota_off ? inodes->value : CGROUP_UNLIMITED,
 	};
-	static const char *const key[] = { "memory", "swap", "pids", "cpu_quota_us", "cpu_period_us", "idle_stop_s" };
+	static const char *const key[] = { "memory",	    "swap",	   "pids", "cpu_quota_us",
+					   "cpu_period_us", "idle_stop_s", "disk", "inodes" };
 	char text[1024];
 	size_t n = (size_t)snprintf(text, sizeof(text), "# lxlogin: this container's limits, set at its start\n");
 	int r;
@@ -278,14 +284,15 @@ static int limits_write(const struct core_user *u, const struct cgroup_limits *l
 		n += (size_t)(v[i] == CGROUP_UNLIMITED
 				      ? snprintf(text + n, sizeof(text) - n, "%s max\n", key[i])
 				      : snprintf(text + n, sizeof(text) - n, "%s %" PRIu64 "\n", key[i], v[i]));
-	n += (size_t)snprintf(text + n, sizeof(text) - n, "cpus_list %s\n", lim->cpus[0] ? lim->cpus : "all");
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "cpus_list %s\ndisk_enforced %s\n",
+			      lim->cpus[0] ? lim->cpus : "all", disk_enforced ? "yes" : "no");
 	r = file_write_atomic(cdir, "limits", text, strlen(text), 0644, 0, 0);
 	return r < 0 ? core_fail(e, r, "writing the limits file of %s: %s", u->acct.name, strerror(-r)) : 0;
 }
 
 /* RUN/lxc/<user>/<user>/{config,seccomp,limits} (root's, readable), RUN/user/<user> (the user's). */
 static int write_config(const struct core_user *u, const struct cgroup_layout *layout, const struct cgroup_limits *lim,
-			struct core_err *e)
+			bool disk_enforced, struct core_err *e)
 {
 	struct lxcconf_bind ro[2 + CGROUP_COUNTERS_MAX];
 	struct cgroup_counters counters;
@@ -323,7 +330,7 @@ static int write_config(const struct core_user *u, const struct cgroup_layout *l
 			return r;
 		snprintf(resolv, sizeof(resolv), "%s/lxc/%s/%s/resolv.conf", LXLOGIN_RUN_DIR, name, name);
 	}
-	r = limits_write(u, lim, cdir, e);
+	r = limits_write(u, lim, disk_enforced, cdir, e);
 	if (r < 0)
 		return r;
 	snprintf(limits, sizeof(limits), "%s/lxc/%s/%s/limits", LXLOGIN_RUN_DIR, name, name);
@@ -415,6 +422,7 @@ static int start_steps(const struct core_user *u, struct core_err *e)
 {
 	__do_close int lock = -EBADF, image_hold = -EBADF, image_root = -EBADF;
 	bool veth = u->policy.values.network == POLICY_NETWORK_VETH, systemd = false;
+	int disk_enforced = 0;
 	struct cgroup_layout layout = { 0 };
 	struct net_lease lease = { 0 };
 	struct ct_init init = { 0, -EBADF };
@@ -449,7 +457,7 @@ static int start_steps(const struct core_user *u, struct core_err *e)
 	if (r == 0)
 		r = image_check(u, e, &image_hold, &image_root);
 	if (r == 0)
-		r = layer_ensure(u, image_hold, image_root, e);
+		r = disk_enforced = layer_ensure(u, image_hold, image_root, e);
 	TEST_PAUSE("layer");
 	if (r < 0)
 		goto out;
@@ -460,7 +468,7 @@ static int start_steps(const struct core_user *u, struct core_err *e)
 	r = cgroup_user_setup(&layout, u->acct.name, u->acct.uid, u->acct.gid, &lim, e);
 	TEST_PAUSE("cgroup");
 	if (r == 0)
-		r = write_config(u, &layout, &lim, e);
+		r = write_config(u, &layout, &lim, disk_enforced > 0, e);
 	TEST_PAUSE("config");
 	if (r == 0)
 		r = asuser_start(u, &layout, &systemd, e);
@@ -664,11 +672,14 @@ int64_t core_idle_seconds(const char *name)
  * work, image record) to STATE/archive/<user>-<UTC time>, or delete it. Under
  * the user's lock, so no start runs meanwhile; the next start makes a fresh
  * layer on the image the policy gives. archived gets the archive's name.
+ * Either way the user's disk quota (the layer's project) is left empty.
  */
 int core_reset(const struct core_user *u, bool delete, char *archived, size_t size, struct core_err *e)
 {
-	__do_close int lock = -EBADF, users = -EBADF, archive = -EBADF;
+	__do_close int lock = -EBADF, users = -EBADF, archive = -EBADF, moved = -EBADF;
 	const char *name = u->acct.name;
+	uint32_t projid = 0;
+	bool tagged, inherit;
 	struct tm tm;
 	time_t now = time(NULL);
 	char stamp[32];
@@ -697,15 +708,20 @@ int core_reset(const struct core_user *u, bool delete, char *archived, size_t si
 		if (errno != EEXIST || i == 100)
 			return core_fail(e, -errno, "moving the layer of %s to the archive: %s", name, strerror(errno));
 	}
-	if (!delete)
-		return 0;
-	r = tree_remove(archive, archived, 512);
-	if (r < 0)
+	moved = openat(archive, archived, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	tagged = moved >= 0 && quota_tag_get(moved, &projid, &inherit) == 0 && projid != 0 && projid == u->uids.start;
+	/* an archive keeps the files, not the quota: out of the user's project, which is left empty */
+	if (!delete &&tagged && (r = quota_tree_retag(moved, 0)) < 0)
+		return core_fail(e, r,
+				 "the layer of %s was archived in %s/archive/%s but is still counted in its "
+				 "project %u: %s",
+				 name, LXLOGIN_STATE_DIR, archived, projid, strerror(-r));
+	if (delete &&(r = tree_remove(archive, archived, 512)) < 0)
 		return core_fail(
 			e, r,
 			"the layer of %s was moved aside but not all deleted (%s): what is left is in %s/archive/%s",
 			name, strerror(-r), LXLOGIN_STATE_DIR, archived);
-	return 0;
+	return tagged ? quota_release(archive, projid, e) : 0;
 }
 
 /*

@@ -168,6 +168,46 @@ int tree_remove(int parent, const char *name, unsigned depth)
 	return r;
 }
 
+/*
+ * fn(dir, name, st, arg) for every entry below dir, parents before their
+ * children, never following a link; st is the entry's own (lstat). fn may
+ * replace a non-directory entry. Depth-bounded: -ELOOP beyond it.
+ */
+int tree_each(int dir, unsigned depth, tree_fn fn, void *arg)
+{
+	__do_closedir DIR *d = NULL;
+	struct dirent *de;
+	int fd, r = 0;
+
+	if (depth == 0)
+		return -ELOOP;
+	fd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while (r == 0 && (errno = 0, de = readdir(d))) {
+		__do_close int sub = -EBADF;
+		struct stat st;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			r = errno == ENOENT ? 0 : -errno;
+			continue;
+		}
+		r = fn(dirfd(d), de->d_name, &st, arg);
+		if (r < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		r = sub < 0 ? -errno : tree_each(sub, depth - 1, fn, arg);
+	}
+	return r == 0 && errno ? -errno : r;
+}
+
 /* root/path opened with every link resolved inside root (an image, a layer): never out of it. */
 int tree_open(int root, const char *path, uint64_t flags)
 {

@@ -147,10 +147,24 @@ struct ct_info {
 	pid_t init, monitor;
 	char image[POLICY_IMAGE_MAX + 1];
 	struct cgroup_usage use;
-	size_t sessions;      /* logins: cgroup_user_sessions */
-	size_t session_procs; /* every process in the user's own cgroup */
-	int64_t uptime, idle; /* seconds, -1 unknown */
+	struct quota_usage disk; /* the layer's project quota (no limit: UINT64_MAX) */
+	bool disk_known;	 /* false where no quota counts the layer */
+	size_t sessions;	 /* logins: cgroup_user_sessions */
+	size_t session_procs;	 /* every process in the user's own cgroup */
+	int64_t uptime, idle;	 /* seconds, -1 unknown */
 };
+
+/* The layer's use of its project quota: its project is the first id of the range it was made for. */
+static int layer_disk_usage(int users, const char *name, struct quota_usage *ret)
+{
+	__do_close int layer = -EBADF;
+	struct layer_account rec;
+
+	if (users < 0 || layer_account_read(name, &rec) < 0)
+		return -ENOENT;
+	layer = openat(users, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return layer < 0 ? -errno : quota_layer_usage(layer, rec.uids.start, ret);
+}
 
 static void ct_info_read(const char *name, const struct cgroup_layout *l, struct ct_info *ci)
 {
@@ -183,6 +197,18 @@ static void ct_info_read(const char *name, const struct cgroup_layout *l, struct
 						 CGROUP_UNKNOWN, CGROUP_UNKNOWN, CGROUP_UNKNOWN, CGROUP_UNKNOWN };
 	(void)cgroup_user_sessions(l, name, &ci->sessions, &ci->session_procs);
 	ci->idle = ci->sessions ? 0 : core_idle_seconds(name);
+	ci->disk_known = layer_disk_usage(users, name, &ci->disk) == 0;
+}
+
+/* disk, disk_max, inodes, inodes_max: as the memory figures (null: not counted) */
+static void disk_figures(const struct ct_info *ci, uint64_t ret[4])
+{
+	const struct quota_usage *d = &ci->disk;
+
+	ret[0] = ci->disk_known ? d->bytes : CGROUP_UNKNOWN;
+	ret[1] = !ci->disk_known ? CGROUP_UNKNOWN : d->bytes_limit ? d->bytes_limit : UINT64_MAX;
+	ret[2] = ci->disk_known ? d->inodes : CGROUP_UNKNOWN;
+	ret[3] = !ci->disk_known ? CGROUP_UNKNOWN : d->inodes_limit ? d->inodes_limit : UINT64_MAX;
 }
 
 static void usage_text(uint64_t used, uint64_t max, bool bytes, char *out, size_t size)
@@ -243,13 +269,15 @@ int admin_list(bool json)
 	if (json)
 		printf("[");
 	else
-		printf("%-16s %-8s %-16s %8s %-16s %-12s %8s %8s\n", "USER", "STATE", "IMAGE", "INIT", "MEMORY", "PIDS",
-		       "SESSIONS", "UPTIME");
+		printf("%-16s %-8s %-16s %8s %-16s %-12s %-16s %-16s %8s %8s\n", "USER", "STATE", "IMAGE", "INIT",
+		       "MEMORY", "PIDS", "DISK", "INODES", "SESSIONS", "UPTIME");
 	for (size_t i = 0; i < n; i++) {
 		struct ct_info ci;
-		char mem[40], pids[40], up[24], init[16];
+		char mem[40], pids[40], disk[40], inodes[40], up[24], init[16];
+		uint64_t d[4];
 
 		ct_info_read(names[i], &layout, &ci);
+		disk_figures(&ci, d);
 		if (json) {
 			printf("%s\n  {\"user\": \"%s\", \"state\": \"%s\", \"image\": \"%s\", ", i ? "," : "", ci.name,
 			       ci.running ? "running" : "stopped", ci.image);
@@ -262,6 +290,14 @@ int admin_list(bool json)
 			json_limit("pids", ci.use.pids);
 			printf(", ");
 			json_limit("pids_max", ci.use.pids_max);
+			printf(", ");
+			json_limit("disk", d[0]);
+			printf(", ");
+			json_limit("disk_max", d[1]);
+			printf(", ");
+			json_limit("inodes", d[2]);
+			printf(", ");
+			json_limit("inodes_max", d[3]);
 			printf(", \"sessions\": %zu, ", ci.sessions);
 			json_int("uptime", ci.uptime);
 			printf(", ");
@@ -271,10 +307,12 @@ int admin_list(bool json)
 		}
 		usage_text(ci.use.memory, ci.use.memory_max, true, mem, sizeof(mem));
 		usage_text(ci.use.pids, ci.use.pids_max, false, pids, sizeof(pids));
+		usage_text(d[0], d[1], true, disk, sizeof(disk));
+		usage_text(d[2], d[3], false, inodes, sizeof(inodes));
 		human_duration(ci.uptime, up, sizeof(up));
 		snprintf(init, sizeof(init), ci.init ? "%d" : "-", (int)ci.init);
-		printf("%-16s %-8s %-16s %8s %-16s %-12s %8zu %8s\n", ci.name, ci.running ? "running" : "stopped",
-		       ci.image, init, mem, pids, ci.sessions, up);
+		printf("%-16s %-8s %-16s %8s %-16s %-12s %-16s %-16s %8zu %8s\n", ci.name,
+		       ci.running ? "running" : "stopped", ci.image, init, mem, pids, disk, inodes, ci.sessions, up);
 	}
 	if (json)
 		printf("%s]\n", n ? "\n" : "");
@@ -283,11 +321,39 @@ int admin_list(bool json)
 	return 0;
 }
 
+/* status's disk line: what the layer's project quota counts, or why nothing does. */
+static void disk_status(const struct core_user *u, const struct ct_info *ci)
+{
+	__do_close int users = -EBADF, layer = -EBADF;
+	struct core_err ignored;
+	struct quota_fs fs = { QUOTA_NO_FS, "?", "", "" };
+	char a[48], b[48];
+	uint64_t d[4];
+
+	users = state_dir_open("users", 0700, &ignored);
+	layer = users < 0 ? -EBADF : openat(users, u->acct.name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (layer >= 0 || users >= 0)
+		(void)quota_probe(layer >= 0 ? layer : users, &fs);
+	if (!ci->disk_known) {
+		printf("disk:       not counted (%s)%s\n",
+		       layer < 0		     ? "no layer yet"
+		       : fs.state == QUOTA_ENFORCING ? "the layer has no project tag yet: the next start sets it"
+						     : fs.fix,
+		       quota_wanted(&u->policy.values) ? ": the policy's disk limits do not apply" : "");
+		return;
+	}
+	disk_figures(ci, d);
+	usage_text(d[0], d[1], true, a, sizeof(a));
+	usage_text(d[2], d[3], false, b, sizeof(b));
+	printf("disk:       %s, inodes %s (project %u on %s %s, %s)\n", a, b, u->uids.start, fs.type,
+	       fs.source[0] ? fs.source : "?", fs.state == QUOTA_ENFORCING ? "enforced" : "counted, not enforced");
+}
+
 /* status USER: "running PID" or "stopped" (as before, for scripts), then one "key: value" line each. */
 int admin_status(const char *name)
 {
 	struct cgroup_layout layout = { 0 };
-	struct core_err err = { "" };
+	struct core_err err = { "", "" };
 	struct core_user u;
 	struct ct_info ci;
 	enum core_state state;
@@ -326,6 +392,7 @@ int admin_status(const char *name)
 		usage_text(ci.use.pids, ci.use.pids_max, false, b, sizeof(b));
 		printf("memory:     %s\npids:       %s\n", a, b);
 	}
+	disk_status(&u, &ci);
 	printf("sessions:   %zu\n", ci.sessions);
 	human_duration(ci.idle, a, sizeof(a));
 	if (u.policy.values.idle_stop_s == POLICY_NEVER)
@@ -391,7 +458,7 @@ static size_t user_processes_inside(const struct cgroup_layout *l, const char *n
 int admin_reap(void)
 {
 	struct cgroup_layout layout = { 0 };
-	struct core_err err = { "" };
+	struct core_err err = { "", "" };
 	char **names = NULL, a[24], b[24];
 	size_t n;
 	int failed = 0;
@@ -476,25 +543,110 @@ static size_t stray_mounts(char paths[][512], size_t max)
 	return n;
 }
 
+/* dir/name's project tag, as "P" or with " (no inheritance)"; false if it cannot be read. */
+static bool tag_of(int dir, const char *name, uint32_t *ret_projid, bool *ret_inherit)
+{
+	__do_close int fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	return fd >= 0 && quota_tag_get(fd, ret_projid, ret_inherit) == 0;
+}
+
 /*
- * Layers have no quota: a user who fills theirs fills the filesystem under
- * the state dir. Say so when that is the host's / or /var/log (SECURITY case
- * 46): a warning, as many small hosts choose it.
+ * The disk quota (SECURITY case 46): the filesystem of the layers, and each
+ * layer's project: tagged with the first id of its range, upper and work as
+ * well, no two layers with one id; users whose limits cannot be enforced
+ * (problems with quota = require: their logins are refused). Without any
+ * disk limit, a state dir on the host's / or /var/log is noted: a user who
+ * fills their layer fills those.
  */
-static void shared_disk_note(void)
+static size_t quota_doctor(void)
 {
 	static const char *const host[] = { "/", "/var/log", NULL };
+	__do_close int users = -EBADF;
+	struct core_err ignored;
+	struct quota_fs fs;
+	char **names = NULL;
+	uint32_t *ids = NULL;
+	size_t n = 0, problems = 0, limited = 0;
 	struct stat state, st;
 
-	if (stat(LXLOGIN_STATE_DIR, &state) < 0)
-		return;
+	users = state_dir_open("users", 0700, &ignored);
+	if (users < 0 || quota_probe(users, &fs) < 0)
+		return 0;
+	names_add(users, &names, &n);
+	ids = calloc(n ? n : 1, sizeof(*ids));
+	for (size_t i = 0; ids && i < n; i++) {
+		struct layer_account rec;
+		struct core_user u;
+		struct core_err err = { "", "" };
+		struct quota_usage use;
+		uint32_t projid, sub_id;
+		bool inherit, sub_inherit, wanted = false;
+		__do_close int layer = openat(users, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (core_user_load(names[i], &u, &err) == 0) {
+			wanted = quota_wanted(&u.policy.values);
+			limited += wanted;
+			if (wanted && fs.state != QUOTA_ENFORCING) {
+				bool warn = u.policy.values.quota == POLICY_QUOTA_WARN;
+				problems += !warn;
+				printf("%s: %s's disk limits are not enforced%s: %s\n", warn ? "note" : "problem",
+				       names[i],
+				       warn ? " (quota = warn)" : " (quota = require: their logins are refused)",
+				       fs.fix);
+			}
+			core_user_free(&u);
+		}
+		if (layer < 0 || layer_account_read(names[i], &rec) < 0 ||
+		    (fs.state != QUOTA_ENFORCING && fs.state != QUOTA_ACCOUNTING) ||
+		    !tag_of(users, names[i], &projid, &inherit))
+			continue;
+		if (projid == 0) {
+			if (wanted)
+				printf("note: layer of %s has no project tag yet: its next start sets it\n", names[i]);
+			continue;
+		}
+		ids[i] = projid;
+		if (projid != rec.uids.start || !inherit) {
+			problems++;
+			printf("problem: layer of %s has project id %u%s, not %u (the first of its range) with "
+			       "inheritance: its files are not counted as theirs (lxloginctl reset %s)\n",
+			       names[i], projid, inherit ? "" : " without inheritance", rec.uids.start, names[i]);
+		}
+		for (const char *sub = "upper"; sub; sub = strcmp(sub, "upper") == 0 ? "work" : NULL)
+			if (tag_of(layer, sub, &sub_id, &sub_inherit) && (sub_id != projid || !sub_inherit)) {
+				problems++;
+				printf("problem: layer of %s: %s has project id %u%s, not its layer's %u: what is made "
+				       "there escapes the quota, or a copy-up fails (lxloginctl reset %s)\n",
+				       names[i], sub, sub_id, sub_inherit ? "" : " without inheritance", projid,
+				       names[i]);
+			}
+		for (size_t j = 0; j < i; j++)
+			if (ids[j] == projid) {
+				problems++;
+				printf("problem: the layers of %s and %s have the same project id %u: each counts "
+				       "against the other's quota\n",
+				       names[j], names[i], projid);
+			}
+		if (quota_get(layer, projid, &use) == 0 && ((use.bytes_limit && use.bytes > use.bytes_limit) ||
+							    (use.inodes_limit && use.inodes > use.inodes_limit)))
+			printf("note: %s uses more than their disk limit (lowered below their use?): writes fail "
+			       "until they delete files\n",
+			       names[i]);
+	}
+	free(ids);
+	names_free(names, n);
+	if (limited || stat(LXLOGIN_STATE_DIR, &state) < 0)
+		return problems;
 	for (size_t i = 0; host[i]; i++)
 		if (stat(host[i], &st) == 0 && st.st_dev == state.st_dev) {
-			printf("note: %s shares a filesystem with %s: layers have no quota, so a user who fills "
-			       "theirs fills %s too (give %s a filesystem of its own)\n",
+			printf("note: %s shares a filesystem with %s and no policy sets disk or inodes: a user who "
+			       "fills their layer fills %s too (set disk in the policy, on a filesystem with project "
+			       "quota; or give %s a filesystem of its own)\n",
 			       LXLOGIN_STATE_DIR, host[i], host[i], LXLOGIN_STATE_DIR);
-			return;
+			break;
 		}
+	return problems;
 }
 
 /* Does a running lxcfs give containers its CPU view (--enable-cfs: the quota as CPUs in cpuinfo, stat)? */
@@ -608,7 +760,7 @@ static size_t orphan_layers(void)
 int admin_doctor(bool fix, const char *sshd_config)
 {
 	struct cgroup_layout layout = { 0 };
-	struct core_err err = { "" };
+	struct core_err err = { "", "" };
 	static char mounts[64][512];
 	size_t n_mounts, problems = 0, fixed = 0, locks = 0;
 	__do_close int lockdir = -EBADF;
@@ -617,7 +769,7 @@ int admin_doctor(bool fix, const char *sshd_config)
 		printf("note: AppArmor is on but LXC's %s profile is not loaded: containers run without an "
 		       "AppArmor profile (install apparmor and liblxc-common, then systemctl reload apparmor)\n",
 		       LXC_APPARMOR_PROFILE);
-	shared_disk_note();
+	problems += quota_doctor();
 	lxcfs_note();
 	syslog_note();
 	n_mounts = stray_mounts(mounts, ARRAY_SIZE(mounts));

@@ -215,7 +215,7 @@ static bool is_root(const char *cmd)
 /* start/stop/restart through the same core as the setuid helper (lxloginctl runs as root). */
 static int container_cmd(const char *cmd, const char *name)
 {
-	struct core_err err = { "" };
+	struct core_err err = { "", "" };
 	struct core_user user;
 	int r;
 
@@ -241,12 +241,14 @@ static int container_cmd(const char *cmd, const char *name)
 		fprintf(stderr, "lxloginctl: %s %s: %s\n", cmd, name, err.msg);
 		return EXIT_PROBLEMS;
 	}
+	if (err.note[0])
+		fprintf(stderr, "lxloginctl: warning: %s\n", err.note);
 	return EXIT_OK;
 }
 
 static int subid_assign_cmd(const char *name)
 {
-	struct core_err err = { "" };
+	struct core_err err = { "", "" };
 	int r = subid_assign(name, &err);
 
 	if (r == -EEXIST) {
@@ -302,7 +304,7 @@ static int doctor_cmd(int argc, char **argv)
 static int reset_cmd(int argc, char **argv)
 {
 	bool destroy = strcmp(argv[0], "destroy") == 0;
-	struct core_err err = { "" };
+	struct core_err err = { "", "" };
 	struct core_user user;
 	bool yes = false, delete = false;
 	char what[256], archived[POLICY_NAME_MAX + 64];
@@ -381,7 +383,7 @@ static int network_cmd(const char *dir, int argc, char **argv)
 /* exec [--root] USER -- CMD...: the command's exit status, or 2 if it could not run */
 static int exec_cmd(int argc, char **argv)
 {
-	struct core_err err = { "" };
+	struct core_err err = { "", "" };
 	struct core_user user;
 	bool as_root = false;
 	int i = 1, status, r;
@@ -411,7 +413,7 @@ static int exec_cmd(int argc, char **argv)
 static int image_cmd(int argc, char **argv)
 {
 	struct image_source src = { .suite = "bookworm", .packages = "" };
-	struct core_err err = { "" };
+	struct core_err err = { "", "" };
 	const char *name = NULL;
 	int r;
 

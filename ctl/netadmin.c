@@ -206,7 +206,7 @@ int network_show(void)
 {
 	__do_close int dir = -EBADF;
 	__do_free struct net_lease *all = NULL;
-	struct core_err e = { "" };
+	struct core_err e = { "", "" };
 	size_t n = 0;
 
 	dir = net_leases_load(&all, &n, &e);
@@ -239,7 +239,7 @@ int network_show(void)
 /* Give a stopped user's address back to the pool. */
 int network_release(const char *user)
 {
-	struct core_err e = { "" };
+	struct core_err e = { "", "" };
 	struct core_user u;
 	enum core_state state = CORE_STOPPED;
 	pid_t init;

@@ -75,6 +75,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -234,7 +235,7 @@ static void become_caller(uid_t ruid, gid_t rgid)
 
 int main(int argc, char **argv)
 {
-	struct core_err err = { "" };
+	struct core_err err = { "", "" };
 	struct core_user user;
 	const char *cmd, *name;
 	char own_name[POLICY_NAME_MAX + 1] = "";
@@ -307,6 +308,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "start") == 0 || strcmp(cmd, "session") == 0) {
 		r = core_start(&user, &err);
+		if (r == 0 && err.note[0]) /* a start the admin should know about (quota = warn) */
+			syslog(LOG_AUTHPRIV | LOG_WARNING, "lxlogin: %s", err.note);
 		if (r == 0 && (ruid != 0 || strcmp(cmd, "session") == 0))
 			r = place_parent(&user, ruid, &err);
 	} else if (strcmp(cmd, "stop") == 0) {

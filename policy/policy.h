@@ -29,6 +29,8 @@ enum policy_key {
 	POLICY_CPU_WEIGHT,
 	POLICY_PIDS,
 	POLICY_IO_WEIGHT,
+	POLICY_DISK,
+	POLICY_INODES,
 	POLICY_HOSTNAME,
 	POLICY_NETWORK,
 	POLICY_IDLE_STOP,
@@ -46,6 +48,7 @@ enum policy_key {
 	POLICY_SUBNET,	      /* lxlogin.conf only */
 	POLICY_POOL,	      /* lxlogin.conf only */
 	POLICY_NAT,	      /* lxlogin.conf only */
+	POLICY_QUOTA,	      /* lxlogin.conf only */
 	POLICY_EXEMPT_USERS,  /* lxlogin.conf only */
 	POLICY_EXEMPT_GROUPS, /* lxlogin.conf only */
 	POLICY_PRIORITY,      /* groups.d only */
@@ -66,6 +69,8 @@ struct policy_limit {
 enum policy_network { POLICY_NETWORK_NONE, POLICY_NETWORK_VETH };
 enum policy_gateway { POLICY_GATEWAY_AUTO, POLICY_GATEWAY_NONE, POLICY_GATEWAY_ADDRESS };
 enum policy_home { POLICY_HOME_HOST, POLICY_HOME_CONTAINER };
+/* a disk or inode limit the filesystem cannot enforce: no session, or a warning, or the keys unused */
+enum policy_quota { POLICY_QUOTA_REQUIRE, POLICY_QUOTA_WARN, POLICY_QUOTA_OFF };
 
 #define POLICY_NEVER UINT32_MAX /* idle_stop = never */
 #define POLICY_BRIDGE_MAX 15	/* IFNAMSIZ - 1 */
@@ -79,6 +84,8 @@ struct policy_values {
 	uint32_t cpu_weight;			/* 1..10000, as cgroup v2 cpu.weight */
 	struct policy_limit pids;		/* count or unlimited */
 	uint32_t io_weight;			/* 1..10000, as cgroup v2 io.weight */
+	struct policy_limit disk;		/* bytes in the user's layer, or unlimited */
+	struct policy_limit inodes;		/* files in the user's layer, or unlimited */
 	char hostname[POLICY_HOSTNAME_MAX + 1]; /* template, %u = user name */
 	enum policy_network network;
 	uint32_t idle_stop_s;	     /* seconds, or POLICY_NEVER */
@@ -101,6 +108,7 @@ struct policy_values {
 	unsigned subnet_prefix;		    /* ... and prefix length; 0: no subnet */
 	uint32_t pool_first, pool_last;	    /* 0, 0: the whole subnet */
 	bool nat;			    /* outbound masquerade, by lxloginctl network setup */
+	enum policy_quota quota;	    /* lxlogin.conf only */
 };
 
 /* Where a value came from: file NULL means the built-in default. */

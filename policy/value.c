@@ -13,6 +13,8 @@
 #define G (UINT64_C(1) << 30)
 
 #define MEMORY_MIN (16 * M)
+#define DISK_MIN (1 * M)
+#define INODES_MIN 16
 #define BYTES_MAX (UINT64_C(1) << 60) /* 1E: more than any machine, far below overflow */
 #define PIDS_MAX 4194304	      /* the kernel's PID_MAX_LIMIT */
 #define CPUS_MIN_MILLI 10	      /* 0.01 CPU */
@@ -40,6 +42,8 @@ static const struct {
 	[POLICY_CPU_WEIGHT] = { "cpu_weight", SCOPE_ANY },
 	[POLICY_PIDS] = { "pids", SCOPE_ANY },
 	[POLICY_IO_WEIGHT] = { "io_weight", SCOPE_ANY },
+	[POLICY_DISK] = { "disk", SCOPE_ANY },
+	[POLICY_INODES] = { "inodes", SCOPE_ANY },
 	[POLICY_HOSTNAME] = { "hostname", SCOPE_ANY },
 	[POLICY_NETWORK] = { "network", SCOPE_ANY },
 	[POLICY_IDLE_STOP] = { "idle_stop", SCOPE_ANY },
@@ -57,6 +61,7 @@ static const struct {
 	[POLICY_SUBNET] = { "subnet", SCOPE_GLOBAL },
 	[POLICY_POOL] = { "pool", SCOPE_GLOBAL },
 	[POLICY_NAT] = { "nat", SCOPE_GLOBAL },
+	[POLICY_QUOTA] = { "quota", SCOPE_GLOBAL },
 	[POLICY_EXEMPT_USERS] = { "exempt_users", SCOPE_GLOBAL },
 	[POLICY_EXEMPT_GROUPS] = { "exempt_groups", SCOPE_GLOBAL },
 	[POLICY_PRIORITY] = { "priority", SCOPE_GROUP },
@@ -93,6 +98,9 @@ void policy_values_default(struct policy_values *v)
 		.cpu_weight = 100,
 		.pids = { POLICY_LIMIT_ABSOLUTE, 512 },
 		.io_weight = 100,
+		.disk = { POLICY_LIMIT_UNLIMITED, 0 },
+		.inodes = { POLICY_LIMIT_UNLIMITED, 0 },
+		.quota = POLICY_QUOTA_REQUIRE,
 		.hostname = "%u",
 		.network = POLICY_NETWORK_NONE,
 		.idle_stop_s = 30 * 60,
@@ -184,8 +192,8 @@ static int parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *ret,
 	return 0;
 }
 
-/* "512M", "2G", "50%", "unlimited": bytes 1024-based, overflow-checked. */
-static int parse_bytes(const char *s, uint64_t min, struct policy_limit *ret, char *why, size_t n)
+/* "512M", "2G", "50%" (if percent), "unlimited": 1024-based, overflow-checked; also a count ("1M" files). */
+static int parse_bytes(const char *s, uint64_t min, bool percent, struct policy_limit *ret, char *why, size_t n)
 {
 	static const char units[] = "KMGTPE";
 	const char *end, *u;
@@ -199,7 +207,7 @@ static int parse_bytes(const char *s, uint64_t min, struct policy_limit *ret, ch
 	r = parse_digits(s, &v, &end, why, n);
 	if (r < 0)
 		return r;
-	if (strcmp(end, "%") == 0) {
+	if (percent && strcmp(end, "%") == 0) {
 		if (v < 1 || v > 100) {
 			snprintf(why, n, "%" PRIu64 "%% is out of range (1%% to 100%%)", v);
 			return -ERANGE;
@@ -213,8 +221,8 @@ static int parse_bytes(const char *s, uint64_t min, struct policy_limit *ret, ch
 		if (!u) {
 			snprintf(why, n,
 				 "'%.40s' is not a size (a whole number with an optional K, M, G, T, P or E suffix, "
-				 "a percentage of host memory like 50%%, or unlimited)",
-				 s);
+				 "%sor unlimited)",
+				 s, percent ? "a percentage of host memory like 50%, " : "");
 			return -EINVAL;
 		}
 		for (const char *p = units; p <= u; p++) {
@@ -230,8 +238,8 @@ static int parse_bytes(const char *s, uint64_t min, struct policy_limit *ret, ch
 	}
 	if (scaled < min) {
 		snprintf(why, n,
-			 "'%.40s' is too small (at least %" PRIu64 "M; 0 does not mean unlimited, write unlimited)", s,
-			 min / M);
+			 "'%.40s' is too small (at least %" PRIu64 "%s; 0 does not mean unlimited, write unlimited)", s,
+			 min >= M ? min / M : min, min >= M ? "M" : "");
 		return -ERANGE;
 	}
 	*ret = (struct policy_limit){ POLICY_LIMIT_ABSOLUTE, scaled };
@@ -459,6 +467,7 @@ int policy_value_parse(enum policy_key key, const char *s, struct policy_values 
 	static const char *const yes_no[] = { "no", "yes", NULL };
 	static const char *const networks[] = { "none", "veth", NULL };
 	static const char *const homes[] = { "host", "container", NULL };
+	static const char *const quotas[] = { "require", "warn", "off", NULL };
 	uint64_t u;
 	unsigned w;
 	int r;
@@ -467,9 +476,18 @@ int policy_value_parse(enum policy_key key, const char *s, struct policy_values 
 	case POLICY_IMAGE:
 		return parse_image(s, v->image, why, n);
 	case POLICY_MEMORY:
-		return parse_bytes(s, MEMORY_MIN, &v->memory, why, n);
+		return parse_bytes(s, MEMORY_MIN, true, &v->memory, why, n);
 	case POLICY_SWAP:
-		return parse_bytes(s, 0, &v->swap, why, n);
+		return parse_bytes(s, 0, true, &v->swap, why, n);
+	case POLICY_DISK:
+		return parse_bytes(s, DISK_MIN, false, &v->disk, why, n);
+	case POLICY_INODES:
+		return parse_bytes(s, INODES_MIN, false, &v->inodes, why, n);
+	case POLICY_QUOTA:
+		r = parse_word(s, quotas, &w, why, n);
+		if (r == 0)
+			v->quota = (enum policy_quota)w;
+		return r;
 	case POLICY_CPUS:
 		return parse_cpus(s, &v->cpus, why, n);
 	case POLICY_CPU_WEIGHT:
@@ -642,6 +660,18 @@ int policy_value_format(enum policy_key key, const struct policy_values *v, char
 	case POLICY_SWAP:
 		r = format_bytes(&v->swap, buf, size);
 		break;
+	case POLICY_DISK:
+		r = format_bytes(&v->disk, buf, size);
+		break;
+	case POLICY_INODES:
+		r = format_bytes(&v->inodes, buf, size);
+		break;
+	case POLICY_QUOTA:
+		r = snprintf(buf, size, "%s",
+			     v->quota == POLICY_QUOTA_REQUIRE ? "require"
+			     : v->quota == POLICY_QUOTA_WARN  ? "warn"
+							      : "off");
+		break;
 	case POLICY_CPUS:
 		r = format_cpus(&v->cpus, buf, size);
 		break;
@@ -745,6 +775,15 @@ void policy_value_copy(enum policy_key key, struct policy_values *dst, const str
 		break;
 	case POLICY_SWAP:
 		dst->swap = src->swap;
+		break;
+	case POLICY_DISK:
+		dst->disk = src->disk;
+		break;
+	case POLICY_INODES:
+		dst->inodes = src->inodes;
+		break;
+	case POLICY_QUOTA:
+		dst->quota = src->quota;
 		break;
 	case POLICY_CPUS:
 		dst->cpus = src->cpus;

@@ -197,7 +197,7 @@ int main(int argc, char **argv)
 	struct attach_req req = { .login = argc > 0 && argv[0] && argv[0][0] == '-' };
 	struct cgroup_layout layout = { 0 };
 	struct attach_proc session;
-	struct core_err err = { "" };
+	struct core_err err = { "", "" };
 	struct passwd *pw = getpwuid(getuid());
 	char *env[ENV_MAX + 1], user[POLICY_NAME_MAX + 1];
 	size_t n_env = 0;

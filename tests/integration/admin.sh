@@ -17,19 +17,19 @@ json() { "$CTL" list --json | python3 -c "import json,sys; d={c['user']: c for c
 
 # --- list and status of stopped and running containers
 expect_rc "list with nothing running" 0 "$CTL" list
-expect_match "... a header" "^USER +STATE +IMAGE +INIT +MEMORY +PIDS +SESSIONS +UPTIME$"
+expect_match "... a header" "^USER +STATE +IMAGE +INIT +MEMORY +PIDS +DISK +INODES +SESSIONS +UPTIME$"
 expect_rc "ssh lxt-a true starts lxt-a's container" 0 ssh_as lxt-a true
 expect_rc "ssh lxt-b true" 0 ssh_as lxt-b true
 init_a=$(init_pid_of lxt-a)
 run "$CTL" list
-expect_match "list: lxt-a running on busybox, its init, memory and pids against limits" "^lxt-a +running +busybox +$init_a +[0-9.]+[KMG]?/256.0M +[0-9]+/200 +0 +[0-9]+s$"
+expect_match "list: lxt-a running on busybox, its init, memory and pids against limits" "^lxt-a +running +busybox +$init_a +[0-9.]+[KMG]?/256.0M +[0-9]+/200 +[^ ]+ +[^ ]+ +0 +[0-9]+s$"
 run json 'c=d["lxt-a"]; print(c["state"], c["image"], c["init"], c["memory_max"], c["pids_max"], c["sessions"], type(c["memory"]).__name__, type(c["uptime"]).__name__)'
 expect_line "list --json parses, with the same facts" "running busybox $init_a 268435456 200 0 int int"
 run json 'print(sorted(d))'
 expect_line "list --json: every user with a layer" "['lxt-a', 'lxt-b']"
 expect_rc "stop lxt-b" 0 "$CTL" stop lxt-b
 run "$CTL" list
-expect_match "list: a stopped container shows - for its use (not 0B/0B)" "^lxt-b +stopped +busybox +- +- +- +0 +-$"
+expect_match "list: a stopped container shows - for its use (not 0B/0B)" "^lxt-b +stopped +busybox +- +- +- +[^ ]+ +[^ ]+ +0 +-$"
 run json 'c=d["lxt-b"]; print(c["state"], c["memory"], c["memory_max"], c["pids"], c["init"])'
 expect_line "... null in --json" "stopped None None None None"
 expect_rc "ssh lxt-b true starts it again" 0 ssh_as lxt-b true
@@ -150,12 +150,12 @@ expect_rc "doctor --fix" 0 "${DOCTOR[@]}" --fix
 run "${DOCTOR[@]}"
 expect_line "then doctor finds nothing" "doctor: 0 problems found, 0 fixed"
 [ "$RC" = 0 ] && pass "... exit 0" || fail "doctor exit $RC after fix"
-# SECURITY.md case 46: layers have no quota; doctor says when they share the host's / or /var/log
+# SECURITY.md case 46: without a disk limit doctor says when the layers share the host's / or /var/log
 shared=""
 for d in /var/log /; do [ "$(stat -c %d "$LXT_STATE_DIR")" = "$(stat -c %d "$d")" ] && shared=$d; done
 if [ -n "$shared" ]; then
 	expect_match "doctor warns that the layers share $shared's filesystem" \
-		"^note: $LXT_STATE_DIR shares a filesystem with $shared: layers have no quota"
+		"^note: $LXT_STATE_DIR shares a filesystem with $shared and no policy sets disk or inodes"
 else
 	expect_no_match "the layers have a filesystem of their own: no warning" "^note: $LXT_STATE_DIR shares"
 fi

@@ -55,6 +55,14 @@ expect_line "... the file capability is namespaced to the container's root (v3, 
 [ "$(stat -c '%u %a' "$LXT_STATE_DIR/users")" = "0 700" ] && pass "... under a directory only root can enter" || fail "users dir: $(stat -c '%u %a' "$LXT_STATE_DIR/users")"
 run as_user lxt-b "$UP/usr/bin/whoami"
 [ "$RC" != 0 ] && pass "... an unprivileged host user cannot run them" || fail "a host user ran the layer's setuid binary" "$OUT"
+# SECURITY.md case 62: chattr's calls are refused inside, to a login and to a service the
+# container's systemd runs (its filter is the init's); quota.sh has the attack itself
+run ssh_as lxt-a 'sudo -n chattr -d /opt; echo rc=$?'
+expect_match "sudo chattr inside: refused" "Operation not permitted"
+run ssh_as lxt-a 'sudo -n systemd-run --quiet --wait --pipe chattr -d /srv; echo rc=$?'
+expect_match "... from a service of the container's systemd too" "Operation not permitted"
+run ssh_as lxt-a 'lsattr -d /home; echo rc=$?'
+expect_line "... reading attributes still works" "rc=0"
 run ssh_as lxt-a 'apt-get --version | head -1'
 expect_match "apt-get runs inside" "^apt [0-9]"
 OUT=$(unset LANG LANGUAGE LC_ALL; ssh_as lxt-a 'echo "$SHELL|$HOME|$LANG|$(pwd)|$USER"' 2>&1) # the client sends no locale

@@ -164,6 +164,40 @@ static void words(void **state)
 	parse_err(POLICY_NETWORK, "bridge", "'bridge' is not allowed (use none or veth)");
 	parse_ok(POLICY_ISOLATE, "no", "no");
 	parse_ok(POLICY_NAT, "yes", "yes");
+	parse_ok(POLICY_QUOTA, "require", "require");
+	parse_ok(POLICY_QUOTA, "warn", "warn");
+	parse_ok(POLICY_QUOTA, "off", "off");
+	parse_err(POLICY_QUOTA, "no", "'no' is not allowed (use require or warn or off)");
+}
+
+/* disk and inodes: sizes and counts with the binary suffixes, never a percentage, never 0 for unlimited */
+static void disk_limits(void **state)
+{
+	struct policy_values v;
+
+	(void)state;
+	policy_values_default(&v);
+	assert_int_equal(v.disk.kind, POLICY_LIMIT_UNLIMITED);
+	assert_int_equal(v.inodes.kind, POLICY_LIMIT_UNLIMITED);
+	assert_int_equal(v.quota, POLICY_QUOTA_REQUIRE);
+	parse_ok(POLICY_DISK, "10G", "10G");
+	parse_ok(POLICY_DISK, "1048576", "1M");
+	parse_ok(POLICY_DISK, "unlimited", "unlimited");
+	parse_ok(POLICY_INODES, "1M", "1M");
+	parse_ok(POLICY_INODES, "100000", "100000");
+	parse_ok(POLICY_INODES, "16", "16");
+	parse_err(POLICY_DISK, "50%",
+		  "'50%' is not a size (a whole number with an optional K, M, G, T, P or E "
+		  "suffix, or unlimited)");
+	parse_err(POLICY_DISK, "0", "'0' is too small (at least 1M; 0 does not mean unlimited, write unlimited)");
+	parse_err(POLICY_DISK, "512K", "'512K' is too small (at least 1M; 0 does not mean unlimited, write unlimited)");
+	parse_err(POLICY_INODES, "15", "'15' is too small (at least 16; 0 does not mean unlimited, write unlimited)");
+	parse_err(POLICY_INODES, "2E", "'2E' is too large (at most 1E)");
+	parse_err(POLICY_DISK, "-1G", "'-1G' is negative");
+	assert_true(policy_key_allowed(POLICY_DISK, POLICY_SCOPE_USER));
+	assert_true(policy_key_allowed(POLICY_INODES, POLICY_SCOPE_GROUP));
+	assert_true(policy_key_allowed(POLICY_QUOTA, POLICY_SCOPE_GLOBAL));
+	assert_false(policy_key_allowed(POLICY_QUOTA, POLICY_SCOPE_USER));
 }
 
 static void network_values(void **state)
@@ -252,6 +286,7 @@ int main(void)
 		cmocka_unit_test(counts),
 		cmocka_unit_test(durations),
 		cmocka_unit_test(words),
+		cmocka_unit_test(disk_limits),
 		cmocka_unit_test(network_values),
 		cmocka_unit_test(names_and_templates),
 		cmocka_unit_test(keys_and_scopes),
