@@ -711,12 +711,17 @@ int core_reset(const struct core_user *u, bool delete, char *archived, size_t si
 	moved = openat(archive, archived, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	tagged = moved >= 0 && quota_tag_get(moved, &projid, &inherit) == 0 && projid != 0 && projid == u->uids.start;
 	/* an archive keeps the files, not the quota: out of the user's project, which is left empty */
-	if (!delete &&tagged && (r = quota_tree_retag(moved, 0)) < 0)
+	r = tagged && !delete ? quota_tree_retag(moved, 0) : 0;
+	if (r < 0)
 		return core_fail(e, r,
 				 "the layer of %s was archived in %s/archive/%s but is still counted in its "
 				 "project %u: %s",
 				 name, LXLOGIN_STATE_DIR, archived, projid, strerror(-r));
-	if (delete &&(r = tree_remove(archive, archived, 512)) < 0)
+	if (moved >= 0) /* an open directory of the project would stay counted in it */
+		close(moved);
+	moved = -EBADF;
+	r = delete ? tree_remove(archive, archived, 512) : 0;
+	if (r < 0)
 		return core_fail(
 			e, r,
 			"the layer of %s was moved aside but not all deleted (%s): what is left is in %s/archive/%s",

@@ -90,7 +90,7 @@ int quota_probe(int fd, struct quota_fs *ret)
 		return 0;
 	}
 	r = quotactl_fd(fd, (unsigned)QCMD(Q_XGETQSTATV, PRJQUOTA), 0, &sv);
-	if (r == -ENOSYS) {
+	if (r < 0 && access("/proc/sys/fs/quota", F_OK) < 0) { /* the kernel's quota code (CONFIG_QUOTA) has it */
 		ret->state = QUOTA_NO_KERNEL;
 		snprintf(ret->fix, sizeof(ret->fix), "this kernel has no quota support (it needs CONFIG_QUOTA and %s)",
 			 ret->type[0] == 'x' ? "CONFIG_XFS_QUOTA" : "CONFIG_QFMT_V2");
@@ -100,6 +100,7 @@ int quota_probe(int fd, struct quota_fs *ret)
 		ret->state = QUOTA_ENFORCING;
 		return 0;
 	}
+	/* ENOSYS too, from a filesystem mounted without any quota */
 	ret->state = r == 0 && (sv.qs_flags & FS_QUOTA_PDQ_ACCT) ? QUOTA_ACCOUNTING : QUOTA_NOT_ENABLED;
 	if (ret->type[0] == 'x')
 		snprintf(ret->fix, sizeof(ret->fix),
@@ -157,6 +158,8 @@ int quota_get(int fd, uint32_t projid, struct quota_usage *ret)
 	struct if_dqblk q = { 0 };
 	int r = quotactl_fd(fd, (unsigned)QCMD(Q_GETQUOTA, PRJQUOTA), projid, &q);
 
+	if (r == -ENOENT) /* XFS: no record for the id yet, so nothing counted and no limit */
+		r = 0;
 	if (r < 0)
 		return r;
 	*ret = (struct quota_usage){ .bytes = q.dqb_curspace,
@@ -346,7 +349,11 @@ int quota_layer_usage(int layer, uint32_t projid, struct quota_usage *ret)
 	return r == -ENOSYS || r == -ESRCH || r == -ENOTTY ? -EOPNOTSUPP : r;
 }
 
-/* After the layer left (archived or deleted): project projid holds nothing and has no limit. */
+/*
+ * After the layer left (archived out of the project, or deleted; no fd of
+ * it left open, which would keep its inode counted): project projid has no
+ * limit and must count nothing.
+ */
 int quota_release(int dir, uint32_t projid, struct core_err *e)
 {
 	struct quota_usage use;
@@ -356,6 +363,11 @@ int quota_release(int dir, uint32_t projid, struct core_err *e)
 		return 0; /* no quota here: nothing to release */
 	if (r == 0)
 		r = quota_set(dir, projid, 0, 0);
+	if (r == 0) { /* XFS frees unlinked inodes in the background: the flush counts them out */
+		__do_close int fs = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fs >= 0)
+			(void)syncfs(fs);
+	}
 	if (r == 0)
 		r = quota_get(dir, projid, &use);
 	if (r < 0)

@@ -21,6 +21,8 @@ PACKAGES=(
 	# with dpkg: the guest has no apt lists)
 	liblxc1 liblxc-common uidmap libsubid4 libcap2 libseccomp2 libaudit1 libselinux1 busybox-static nftables
 	lxcfs adduser
+	# the disk quota checks: an XFS to mount with pquota, and quota's repquota for the kernel's own figures
+	xfsprogs quota
 )
 mkdir -p "$CACHE" && chmod 0700 "$CACHE"
 for old in "$CACHE"/*/; do [ -d "$old" ] && [ "${old%/}" != "$OUT" ] && rm -rf "$old"; done

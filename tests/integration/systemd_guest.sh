@@ -41,26 +41,14 @@ fi
 BUILD_S=$((SECONDS - t))
 
 # --- boot: software emulation, the image untouched (-snapshot), sshd forwarded to a loopback port
-PORT=""
-for p in $(shuf -i 20000-40000 -n 20); do
-	(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { PORT=$p; break; }
-done
+. "$SRC/tests/guest/boot.sh"
 t=$SECONDS
-qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp "$(nproc)" -m 2048 \
-	-kernel "$GUEST/vmlinuz" -initrd "$GUEST/initrd.img" \
-	-append "console=ttyS0 root=/dev/vda rw net.ifnames=0 systemd.unified_cgroup_hierarchy=1 panic=-1" \
-	-drive "file=$GUEST/rootfs.img,if=virtio,format=raw" -snapshot \
-	-netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$PORT-:22" -device virtio-net-pci,netdev=n0 \
-	-display none -serial "file:$W/console.log" -pidfile "$W/qemu.pid" -no-reboot -daemonize ||
-	{ fail "qemu did not start"; finish; exit 1; }
-QEMU_PID=$(cat "$W/qemu.pid")
-GOPTS=(-i "$GUEST/key" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR
-	-o BatchMode=yes -o ConnectTimeout=10 -p "$PORT")
+guest_boot "$GUEST" "$W"
+case $? in
+1) fail "qemu did not start"; finish; exit 1 ;;
+2) fail "the guest never answered on ssh" "$(tail -30 "$W/console.log")"; finish; exit 1 ;;
+esac
 last_ok() { if [ "$RC" = 0 ]; then pass "$1"; else fail "$1 (exit $RC)" "$OUT"; fi; } # the last run's status
-g() { ssh "${GOPTS[@]}" root@127.0.0.1 "$@"; }     # root on the guest (its host side)
-as() { local u=$1; shift; ssh "${GOPTS[@]}" "$u@127.0.0.1" "$@"; } # a user's login
-for i in $(seq 300); do g true 2>/dev/null && break; sleep 1; done # the boot, bounded: an event
-g true || { fail "the guest never answered on ssh" "$(tail -30 "$W/console.log")"; finish; exit 1; }
 BOOT_S=$((SECONDS - t))
 run g 'ps -p 1 -o comm=; stat -fc %T /sys/fs/cgroup; systemctl is-system-running --wait'
 expect_line "guest: systemd is PID 1" systemd
@@ -70,8 +58,7 @@ expect_line "guest: booted" running
 # --- install as an admin would: the packages (no hand edit of any PAM or sshd file: the package's
 # pam-auth-update profile and sshd snippet), a contained and a host user
 PAM_BEFORE=$(g 'md5sum /etc/pam.d/common-* /etc/shells')
-for f in "$W"/debs/lxlogin_*.deb "$W"/debs/libpam-lxlogin_*.deb; do g "cat > /tmp/$(basename "$f")" <"$f"; done
-run g 'dpkg -i /tmp/lxlogin_*.deb /tmp/libpam-lxlogin_*.deb'
+run guest_install "$W/debs"
 last_ok "guest: dpkg -i lxlogin libpam-lxlogin"
 run g 'grep -n "pam_lxlogin\|pam_unix\|pam_systemd" /etc/pam.d/common-session; grep -c pam_lxlogin /etc/pam.d/sshd /etc/pam.d/common-session-noninteractive'
 expect_match "guest: the profile's line is in common-session" "^[0-9]+:session	\[success=done ignore=ignore default=die\]	pam_lxlogin\.so"
@@ -315,6 +302,15 @@ run ping_from lxt-va "$(lease_of lxt-vd)"
 [ "$RC" != 0 ] && pass "vlan: VLAN 10 cannot reach the untagged lxt-vd" || fail "vlan: lxt-va reached lxt-vd" "$OUT"
 expect_rc "vlan: the untagged lxt-vd reaches the host" 0 ping_from lxt-vd 10.213.78.1
 
+# --- issue 18: disk quotas, on ext4 and XFS under Debian's kernel (the test probe copied in first)
+if g "cat > /usr/local/bin/fileattr && chmod 755 /usr/local/bin/fileattr" <"$BUILD/tests/fileattr"; then
+	T_QUOTA=$SECONDS
+	. "$SRC/tests/integration/guest_quota.sh"
+	QUOTA_S=$((SECONDS - T_QUOTA))
+else
+	fail "copying the test probe $BUILD/tests/fileattr into the guest"
+fi
+
 # --- issue 17: an upgrade keeps running containers and the admin's configuration
 run g 'lxloginctl status lxt-vd | head -1; md5sum /etc/lxlogin/lxlogin.conf /etc/lxlogin/users.d/lxt-g1.conf'
 BEFORE_UP=$OUT
@@ -349,5 +345,5 @@ expect_no_match "... (no file of it)" "^/"
 run as lxt-gx 'echo "$(cat /proc/self/loginuid) host"'
 expect_match "... and so does a host user" " host$"
 
-echo "systemd guest stage: $((SECONDS - T0)) s (image $IMAGE_S s, lxlogin packages $BUILD_S s, boot $BOOT_S s)"
+echo "systemd guest stage: $((SECONDS - T0)) s (image $IMAGE_S s, lxlogin packages $BUILD_S s, boot $BOOT_S s, quota ${QUOTA_S:-0} s)"
 finish
