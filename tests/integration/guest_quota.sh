@@ -78,8 +78,14 @@ quota_checks() { # quota_checks FS ERROR: on the mounted state directory
 	expect_match "... df / inside shows the limit as the size" "^[^ ]+ +65536 +"
 	run as lxt-q1 'df -i / | tail -1'
 	expect_match "... df -i / inside shows the inode limit" "^[^ ]+ +2000 +"
+	# a project id someone else's files already use: no layer is tagged with it
+	g "mkdir $S/other && chattr -p $p2 $S/other"
+	run as lxt-q2 true
+	expect_match "quota $fs: a project id already in use by other files: lxt-q2 gets no session, told why" \
+		"could not start: project id $p2 of lxt-q2 is already used by 1 other files on /dev/loop[0-9]+: refused"
+	g "rm -rf $S/other"
 	run as lxt-q2 'dd if=/dev/zero of=$HOME/f bs=1M count=16 2>&1 && echo wrote'
-	expect_line "... another user still writes" wrote
+	expect_line "... once they are gone, another user still writes" wrote
 	run g "dd if=/dev/zero of=$S/host-file bs=1M count=16 2>&1 && rm -f $S/host-file && echo wrote"
 	expect_line "... so does the host" wrote
 	run g "lxloginctl list --json"
@@ -132,7 +138,30 @@ print(v if isinstance(v, int) else 0)" 2>/dev/null || echo 0
 	expect_line "control: without the filter the kernel still refuses to change a copied-up file's project" "error EINVAL"
 	expect_line "control: ... but a file not yet copied up leaves project $p1 on its way up (the hole the filter closes)" "projid=0 inherit=0"
 
-	# reset and destroy leave no quota behind
+	# a layer from before its filesystem had project quota: every entry of it in project 0 (chattr for
+	# directories and files; a link, a fifo and a whiteout made anew beside them): the next start
+	# tags all it holds, and each entry of the layer counts in the user's project
+	count() { g "repquota -P -n $S | awk '\$1 == \"#$1\" { print \$6 }'"; }
+	entries() { g "find $U/lxt-q1 -xdev | wc -l"; }
+	g "lxloginctl exec --root lxt-q1 -- sh -c 'mkdir -p /srv/a/b/c && echo x > /srv/a/b/c/f'" >/dev/null
+	run g "lxloginctl stop lxt-q1 >/dev/null; L=$U/lxt-q1/upper; chattr -R -p 0 $U/lxt-q1; chattr -R -P $U/lxt-q1
+		ln -s /nowhere \$L/root/link && mkfifo \$L/root/fifo && mknod \$L/etc/motd c 0 0 &&
+		chown -h $p1:$p1 \$L/root/link \$L/root/fifo \$L/etc/motd && fileattr get \$L/srv/a/b/c"
+	expect_line "quota $fs: a layer untagged by hand" "projid=0 inherit=0"
+	c=$(count "$p1")
+	[ "${c:-0}" = 0 ] && pass "... nothing of it counts in project $p1" || fail "... project $p1 still counts $c"
+	expect_rc "... it starts" 0 g "lxloginctl start lxt-q1"
+	run g "fileattr get $U/lxt-q1/upper/srv/a/b/c; fileattr get $U/lxt-q1/upper/srv/a/b/c/f"
+	expect_line "... its directories are tagged again, with inheritance" "projid=$p1 inherit=1"
+	expect_line "... and its files" "projid=$p1 inherit=0"
+	c=$(count "$p1") n=$(entries)
+	[ -n "$c" ] && [ "$c" = "$n" ] && pass "... each of its $n entries counts again (the link, fifo and whiteout too)" ||
+		fail "... $n entries in the layer, $c counted"
+	run g "ls -l $U/lxt-q1/upper/root/link $U/lxt-q1/upper/etc/motd; stat -c %F $U/lxt-q1/upper/root/fifo"
+	expect_match "... the link is still a link to its target" "link -> /nowhere$"
+	expect_match "... the whiteout a whiteout" "^c.* 0, +0 .*/etc/motd$"
+	expect_line "... the fifo a fifo" "fifo"
+
 	run g "lxloginctl reset --yes lxt-q1 && repquota -P -n $S | awk '\$1 == \"#$p1\"'; fileattr get \$(ls -d $S/archive/lxt-q1-* | tail -1)"
 	last_ok "quota $fs: lxloginctl reset lxt-q1"
 	expect_no_match "... project $p1 has no limit and counts nothing (repquota)" "^#$p1 .*[1-9]"
