@@ -282,20 +282,7 @@ int quota_layer_apply(const struct core_user *u, int layer_path, struct core_err
 
 	if (r < 0)
 		return core_fail(e, r, "layer of %s: cannot read its filesystem: %s", name, strerror(-r));
-	if (fs.state != QUOTA_ENFORCING && fs.state != QUOTA_ACCOUNTING) {
-		if (!wanted)
-			return 0;
-		if (v->quota == POLICY_QUOTA_WARN) {
-			snprintf(e->note, sizeof(e->note),
-				 "the disk limits of %s are not enforced (quota = warn): %.400s", name, fs.fix);
-			return 0;
-		}
-		return core_fail(e, -EOPNOTSUPP,
-				 "the policy limits the disk of %s, but %s/users cannot enforce it: %s; or set "
-				 "quota = warn in lxlogin.conf",
-				 name, LXLOGIN_STATE_DIR, fs.fix);
-	}
-	if (wanted && fs.state == QUOTA_ACCOUNTING) {
+	if (wanted && fs.state != QUOTA_ENFORCING) {
 		if (v->quota == POLICY_QUOTA_REQUIRE)
 			return core_fail(e, -EOPNOTSUPP,
 					 "the policy limits the disk of %s, but %s/users cannot enforce it: %s; or set "
@@ -304,6 +291,8 @@ int quota_layer_apply(const struct core_user *u, int layer_path, struct core_err
 		snprintf(e->note, sizeof(e->note), "the disk limits of %s are not enforced (quota = warn): %.400s",
 			 name, fs.fix);
 	}
+	if (fs.state != QUOTA_ENFORCING && fs.state != QUOTA_ACCOUNTING)
+		return 0; /* nothing counts here: no tag to set */
 	if (projid == 0)
 		return core_fail(e, -EINVAL, "%s: a subordinate range starting at 0 cannot be a project id", name);
 	r = quota_tag_get(layer, &have, &inherit);
