@@ -20,6 +20,10 @@
  *      to P: no host terminal reaches the container, no TIOCSTI into it), the
  *      AppArmor profile, exec. Until the exec it runs host code, not
  *      dumpable, holding nothing of the host's but its stdio.
+ *  With r->agent C1 also makes, as the user inside, a listening socket in a
+ *  new 0700 directory of the container's /tmp and hands it to P (which
+ *  relays it, agent.c); C2's environment names it; C1 removes both after the
+ *  session, by the fds it made them with.
  *  For an interactive login (r->record) C2 becomes root inside and runs the
  *  container's login(1) in a child of its own, waits for it and marks its
  *  utmp entry dead (login_session); without a login(1) it becomes the user
@@ -44,6 +48,7 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -174,7 +179,44 @@ static void send_msg(int sock, char kind, const char *text, const int *fds, size
 	(void)!sendmsg(sock, &m, MSG_NOSIGNAL);
 }
 
-static bool ready_sent; /* C2: P has its 'R'; a failure from here on is told on the session's stderr */
+static bool ready_sent;	   /* C2: P has its 'R'; a failure from here on is told on the session's stderr */
+static char agent_env[64]; /* C1 to C2: "SSH_AUTH_SOCK=..." of the session's agent socket inside, or "" */
+
+#define AGENT_DIR_TEMPLATE "/tmp/lxlogin-agent.XXXXXX"
+#define AGENT_SOCKET "agent"
+
+/*
+ * C1, inside, as the user: a listening socket for the session's agent in a
+ * new directory of /tmp that only the user can enter, sent to P ('A', with
+ * the reason instead if there is none). Keeps /tmp and the directory open
+ * (*tmp, *dir) to remove both by them after the session.
+ */
+static void agent_inside(int sock, int *tmp, int *dir, char *base, size_t size)
+{
+	char path[sizeof(AGENT_DIR_TEMPLATE)] = AGENT_DIR_TEMPLATE, why[200];
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	__do_close int fd = -EBADF;
+	mode_t old = umask(0077);
+
+	if (!mkdtemp(path)) {
+		snprintf(why, sizeof(why), "%s in the container: %s", AGENT_DIR_TEMPLATE, strerror(errno));
+		goto out;
+	}
+	snprintf(base, size, "%s", strrchr(path, '/') + 1);
+	*tmp = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	*dir = *tmp < 0 ? -EBADF : openat(*tmp, base, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", path, AGENT_SOCKET);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (*dir < 0 || fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0) {
+		snprintf(why, sizeof(why), "%s in the container: %s", sa.sun_path, strerror(errno));
+		goto out;
+	}
+	snprintf(agent_env, sizeof(agent_env), "SSH_AUTH_SOCK=%s", sa.sun_path);
+	why[0] = '\0';
+out:
+	umask(old);
+	send_msg(sock, 'A', why, &fd, fd >= 0 && !why[0] ? 1 : 0);
+}
 
 __attribute__((noreturn)) static void child_fail(int sock, const char *what)
 {
@@ -478,6 +520,8 @@ __attribute__((noreturn)) static void login_session(const struct attach_req *r, 
 		for (char *const *e = r->env; e && *e; e++)
 			if (env_inert(*e))
 				putenv(*e);
+		if (agent_env[0])
+			putenv(agent_env);
 		setenv("container", "lxc", 1);
 		execv(LOGIN_PATH, argv);
 		fprintf(stderr, "lxlogin: cannot run %s inside the container: %s\n", LOGIN_PATH, strerror(errno));
@@ -642,6 +686,8 @@ __attribute__((noreturn)) static void session_main(const struct attach_req *r, c
 		_exit(125);
 	for (char *const *e = r->env; e && *e; e++)
 		putenv(*e);
+	if (agent_env[0])
+		putenv(agent_env);
 	setenv("HOME", home, 1);
 	setenv("USER", name, 1);
 	setenv("LOGNAME", name, 1);
@@ -671,8 +717,8 @@ __attribute__((noreturn)) static void join_main(const struct cgroup_layout *l, c
 {
 	struct cgroup_layout mine = *l;
 	struct sigaction ign = { .sa_handler = SIG_IGN };
-	char why[700];
-	int status;
+	char why[700], agent_dir[32] = "";
+	int status, tmp = -EBADF, dir = -EBADF;
 	sigset_t all;
 	pid_t pid;
 
@@ -691,6 +737,8 @@ __attribute__((noreturn)) static void join_main(const struct cgroup_layout *l, c
 	ct_init_close(init);
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		_exit(125);
+	if (r->agent)
+		agent_inside(sock, &tmp, &dir, agent_dir, sizeof(agent_dir));
 	pid = fork();
 	if (pid < 0)
 		child_fail(sock, "fork inside the container");
@@ -702,41 +750,71 @@ __attribute__((noreturn)) static void join_main(const struct cgroup_layout *l, c
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			_exit(125);
+	if (dir >= 0) /* the agent socket ends with the session */
+		(void)!(unlinkat(dir, AGENT_SOCKET, 0) || unlinkat(tmp, agent_dir, AT_REMOVEDIR));
 	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
-/* P: the first message from the children, with the session's pidfd (and master) or why not. */
-static int recv_ready(int sock, struct attach_proc *p, struct core_err *e)
+/*
+ * P: one message from the children (kind, text, at most 2 fds), within the
+ * bound: a frozen cgroup or a hanging devpts inside must not hold the caller
+ * for ever. The text's length, or -1.
+ */
+static ssize_t recv_msg(int sock, char *buf, size_t size, int *fds, size_t *n_fds, bool *truncated)
 {
-	char buf[512], cbuf[CMSG_SPACE(2 * sizeof(int))];
-	struct iovec iov = { buf, sizeof(buf) - 1 };
+	char cbuf[CMSG_SPACE(2 * sizeof(int))];
+	struct iovec iov = { buf, size - 1 };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
 	struct pollfd pfd = { sock, POLLIN, 0 };
-	int fds[2] = { -EBADF, -EBADF };
-	size_t n_fds = 0;
 	ssize_t n = -1;
 	int k;
 
-	/* bounded: a frozen cgroup or a hanging devpts inside must not hold the caller for ever */
+	*n_fds = 0;
 	while ((k = poll(&pfd, 1, ATTACH_READY_TIMEOUT_S * 1000)) < 0 && errno == EINTR)
 		;
-	if (k == 0)
-		return core_fail(e, -ETIMEDOUT, "the container did not let the session in within %ds",
-				 ATTACH_READY_TIMEOUT_S);
+	if (k == 0) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
 	do
 		n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
 	for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&m) : NULL; c; c = CMSG_NXTHDR(&m, c))
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-			n_fds = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-			if (n_fds > 2)
-				n_fds = 2;
-			memcpy(fds, CMSG_DATA(c), n_fds * sizeof(int));
+			*n_fds = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			if (*n_fds > 2)
+				*n_fds = 2;
+			memcpy(fds, CMSG_DATA(c), *n_fds * sizeof(int));
 		}
+	*truncated = (m.msg_flags & MSG_CTRUNC) != 0;
+	buf[n > 0 ? n : 0] = '\0';
+	return n;
+}
+
+/* P: the agent's socket from C1 if asked for, then the session's pidfd (and master) or why not. */
+static int recv_ready(int sock, bool agent, struct attach_proc *p, struct core_err *e)
+{
+	char buf[512];
+	int fds[2] = { -EBADF, -EBADF };
+	size_t n_fds;
+	bool truncated;
+	ssize_t n = recv_msg(sock, buf, sizeof(buf), fds, &n_fds, &truncated);
+
+	if (agent && n > 0 && buf[0] == 'A') {
+		if (n_fds == 1 && !truncated)
+			p->agent = fds[0];
+		else
+			snprintf(p->agent_why, sizeof(p->agent_why), "%.150s", buf[1] ? buf + 1 : "none was made");
+		for (size_t i = p->agent >= 0 ? 1 : 0; i < n_fds; i++)
+			close(fds[i]);
+		n = recv_msg(sock, buf, sizeof(buf), fds, &n_fds, &truncated);
+	}
+	if (n < 0 && errno == ETIMEDOUT)
+		return core_fail(e, -ETIMEDOUT, "the container did not let the session in within %ds",
+				 ATTACH_READY_TIMEOUT_S);
 	if (n <= 0)
 		return core_fail(e, -EIO, "the session ended before it started");
-	buf[n] = '\0';
-	if (buf[0] != 'R' || (m.msg_flags & MSG_CTRUNC) || n_fds != (p->terminal ? 2u : 1u)) {
+	if (buf[0] != 'R' || truncated || n_fds != (p->terminal ? 2u : 1u)) {
 		if (n_fds > 0) /* a session that did start but cannot be relayed: end it */
 			(void)syscall(SYS_pidfd_send_signal, fds[0], SIGKILL, NULL, 0);
 		for (size_t i = 0; i < n_fds; i++)
@@ -780,7 +858,13 @@ int attach_spawn(const struct cgroup_layout *l, const struct attach_req *r, stru
 	sigset_t fwd;
 
 	*ret = (struct attach_proc){
-		.pid = -1, .pidfd = -EBADF, .session = -EBADF, .master = -EBADF, .outer_fd = -1, .terminal = r->terminal
+		.pid = -1,
+		.pidfd = -EBADF,
+		.session = -EBADF,
+		.master = -EBADF,
+		.outer_fd = -1,
+		.terminal = r->terminal,
+		.agent = -EBADF,
 	};
 	if (getuid() == 0 || getuid() != r->owner)
 		return core_fail(e, -EPERM, "attach must run as the container's owner, not root");
@@ -821,7 +905,8 @@ int attach_spawn(const struct cgroup_layout *l, const struct attach_req *r, stru
 	ct_init_close(&init);
 	if (rc == 0) {
 		ret->pidfd = (int)syscall(SYS_pidfd_open, ret->pid, 0);
-		rc = ret->pidfd < 0 ? core_fail(e, -errno, "pidfd: %s", strerror(errno)) : recv_ready(sock[0], ret, e);
+		rc = ret->pidfd < 0 ? core_fail(e, -errno, "pidfd: %s", strerror(errno))
+				    : recv_ready(sock[0], r->agent, ret, e);
 	}
 	close(sock[0]);
 	if (rc < 0 && ret->pid > 0) { /* C1 waits for a session that will not be relayed: end both */
@@ -832,7 +917,9 @@ int attach_spawn(const struct cgroup_layout *l, const struct attach_req *r, stru
 		ret->pid = -1;
 		if (ret->pidfd >= 0)
 			close(ret->pidfd);
-		ret->pidfd = -EBADF;
+		if (ret->agent >= 0)
+			close(ret->agent);
+		ret->pidfd = ret->agent = -EBADF;
 	}
 	return rc;
 }

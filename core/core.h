@@ -155,6 +155,7 @@ struct attach_req {
 	char *const *env;      /* the environment; HOME, USER, LOGNAME, SHELL, container=lxc are added */
 	bool terminal;	       /* a new pty inside, relayed by the caller */
 	bool record;	       /* an interactive login (a terminal, no command): through the container's login(1) */
+	bool agent;	       /* a socket for ssh-agent inside (SSH_AUTH_SOCK), handed to the caller to relay */
 };
 struct attach_proc {
 	pid_t init;		      /* the container's init it joined (for what the caller says of it) */
@@ -166,13 +167,25 @@ struct attach_proc {
 	int outer_fd;		      /* the caller's terminal among fds 0-2, or -1 */
 	struct termios outer_termios; /* its settings before the relay made it raw */
 	struct winsize outer_size;
+	int agent;	     /* r->agent: the listening socket inside, else -EBADF */
+	char agent_why[160]; /* r->agent and none: why */
 };
 int attach_spawn(const struct cgroup_layout *l, const struct attach_req *r, struct attach_proc *ret,
 		 struct core_err *e);
 int attach_wait(struct attach_proc *p);
 bool attach_wants_terminal(void);
 void relay_signals(sigset_t *set);
+bool relay_write_all(int fd, const char *buf, size_t len);
 int attach_relay(struct attach_proc *p);
+
+/* agent.c: the host end of a session's agent socket, relayed to sshd's own */
+struct agent_host {
+	int dir;       /* sshd's directory of the socket, held from the check on */
+	char name[32]; /* agent.PID */
+};
+bool agent_sock_parse(const char *path, char *dir, size_t dsize, char *name, size_t nsize);
+int agent_host_open(const char *auth_sock, struct agent_host *h, char *why, size_t size);
+pid_t agent_relay_start(int listener, const struct agent_host *h);
 
 /* err.c: sizes for people (1.5G) */
 void human_size(uint64_t bytes, char *out, size_t size);
@@ -264,6 +277,7 @@ int lxcconf_render(const struct lxcconf_in *in, char **ret_text);
 #define LXCCONF_USAGE_INSIDE "/usr/bin/lxlogin-usage"
 #define LXCCONF_LIMITS_INSIDE "/etc/lxlogin/limits"
 #define LXCCONF_COUNTERS_INSIDE "/etc/lxlogin/cgroup"
+#define LXCCONF_SSHD_INSIDE "/usr/bin/lxlogin-sshd"
 int lxcconf_mount_points(int rootfs);
 
 /* seccomp.c: the container's seccomp policy, for LXC (the init) and for attach (every session) */

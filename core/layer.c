@@ -323,6 +323,23 @@ static int account_record_check(const struct core_user *u, int layer, struct cor
 }
 
 /*
+ * /etc/lxlogin/sshd in the layer, the user's own (0700): where lxlogin-sshd
+ * inside keeps the host key of their inner sshd. Made in a new upper and in
+ * one from before it, at a start (nothing of the container runs), component
+ * by component with O_NOFOLLOW; a name root inside has taken is left alone
+ * (lxlogin-sshd says so inside).
+ */
+static void sshd_dir_ensure(const struct core_user *u, int upper)
+{
+	__do_close int etc = -EBADF, lxlogin = -EBADF, sshd = -EBADF;
+	struct core_err ignored;
+
+	etc = openat(upper, "etc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	lxlogin = etc < 0 ? -EBADF : dir_ensure(etc, "lxlogin", 0755, u->uids.start, u->gids.start, "", &ignored);
+	sshd = lxlogin < 0 ? -EBADF : dir_ensure(lxlogin, "sshd", 0700, u->acct.uid, u->acct.gid, "", &ignored);
+}
+
+/*
  * STATE/users/<user>/{upper,work,image,account}: root 0700 above, upper owned by the
  * range's root. A new upper is built as upper.new and renamed into place, so a
  * crash leaves either no layer or a complete one; a leftover upper.new was
@@ -363,7 +380,12 @@ int layer_ensure(const struct core_user *u, int image_dir, int image_root, struc
 					 "(made for another range?): refused; 'lxloginctl reset %s' archives it",
 					 name, u->uids.start, name);
 		r = image_record_check(u, layer, identity, e);
-		return r < 0 ? r : enforced;
+		if (r < 0)
+			return r;
+		fresh = openat(layer, "upper", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fresh >= 0)
+			sshd_dir_ensure(u, fresh);
+		return enforced;
 	}
 	r = tree_remove(layer, "upper.new", 64);
 	if (r < 0)
@@ -372,6 +394,8 @@ int layer_ensure(const struct core_user *u, int image_dir, int image_root, struc
 	if (fresh < 0)
 		return fresh;
 	r = write_identity(u, image_root, fresh, e);
+	if (r == 0)
+		sshd_dir_ensure(u, fresh);
 	if (r == 0)
 		r = image_record_write(u, layer, identity, e);
 	if (r == 0)

@@ -294,7 +294,7 @@ static int limits_write(const struct core_user *u, const struct cgroup_limits *l
 static int write_config(const struct core_user *u, const struct cgroup_layout *layout, const struct cgroup_limits *lim,
 			bool disk_enforced, struct core_err *e)
 {
-	struct lxcconf_bind ro[2 + CGROUP_COUNTERS_MAX];
+	struct lxcconf_bind ro[3 + CGROUP_COUNTERS_MAX];
 	struct cgroup_counters counters;
 	char inside[CGROUP_COUNTERS_MAX][64];
 	size_t n_ro = 0;
@@ -334,8 +334,10 @@ static int write_config(const struct core_user *u, const struct cgroup_layout *l
 	if (r < 0)
 		return r;
 	snprintf(limits, sizeof(limits), "%s/lxc/%s/%s/limits", LXLOGIN_RUN_DIR, name, name);
-	/* lxlogin-usage inside, the limits of this start, and the counters they are measured against */
+	/* lxlogin-usage and lxlogin-sshd inside, the limits of this start, and the counters they are measured against
+	 */
 	ro[n_ro++] = (struct lxcconf_bind){ LXLOGIN_LIBEXEC_DIR "/lxlogin-usage", LXCCONF_USAGE_INSIDE };
+	ro[n_ro++] = (struct lxcconf_bind){ LXLOGIN_LIBEXEC_DIR "/lxlogin-sshd", LXCCONF_SSHD_INSIDE };
 	ro[n_ro++] = (struct lxcconf_bind){ limits, LXCCONF_LIMITS_INSIDE };
 	cgroup_user_counters(layout, name, &counters);
 	for (size_t i = 0; i < counters.n; i++) {

@@ -159,7 +159,7 @@ static void placeholder(int dir, const char *name, mode_t mode)
 /*
  * The mount points of lxlogin's read-only binds, made in a new image's
  * rootfs: the binds are optional and create nothing, so a user's layer never
- * holds them (an image without them just has no lxlogin-usage). Paths are
+ * holds them (an image without them just has no lxlogin-usage, lxlogin-sshd). Paths are
  * resolved inside the rootfs.
  */
 int lxcconf_mount_points(int rootfs)
@@ -169,8 +169,10 @@ int lxcconf_mount_points(int rootfs)
 	__do_close int dir = -EBADF, counters = -EBADF;
 	const char *name;
 
-	if (bin >= 0)
+	if (bin >= 0) {
 		placeholder(bin, strrchr(LXCCONF_USAGE_INSIDE, '/') + 1, 0755);
+		placeholder(bin, strrchr(LXCCONF_SSHD_INSIDE, '/') + 1, 0755);
+	}
 	if (etc < 0)
 		return etc;
 	(void)mkdirat(etc, "lxlogin", 0755);

@@ -33,7 +33,7 @@ void relay_signals(sigset_t *set)
 }
 
 /* All of buf to fd, waiting for it to take more when it is non-blocking; false if it is gone. */
-static bool write_all(int fd, const char *buf, size_t len)
+bool relay_write_all(int fd, const char *buf, size_t len)
 {
 	while (len > 0) {
 		ssize_t n = write(fd, buf, len);
@@ -65,7 +65,7 @@ static bool master_once(int master, char *buf, bool *out_ok)
 		return true;
 	if (n <= 0)
 		return false; /* EIO: the last slave closed */
-	if (*out_ok && !write_all(STDOUT_FILENO, buf, (size_t)n))
+	if (*out_ok && !relay_write_all(STDOUT_FILENO, buf, (size_t)n))
 		*out_ok = false;
 	return *out_ok; /* the caller's side is gone: so is the session's terminal */
 }

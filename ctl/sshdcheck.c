@@ -10,7 +10,9 @@
  *   - PermitUserEnvironment (not allowed in a Match block) and an AcceptEnv
  *     that takes LD_PRELOAD & co.: the loader runs the user's code in
  *     lxlogin-shell, a host process, before it can enter the container;
- *   - forwarding and tunnels: host sockets opened as the user.
+ *   - forwarding and tunnels: host sockets opened as the user. One shape is
+ *     accepted besides all of it off: the agent's alone (sshd's socket on the
+ *     host, which only lxlogin-shell relays, and only for forward_agent = yes).
  * The shipped snippet (conf/sshd_config.d/lxlogin.conf) answers the per-user
  * ones for the groups its Match line names; the global ones are the admin's.
  * Only the loopback address is asked about: a Match Address elsewhere is not.
@@ -21,6 +23,7 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "core.h"
 
 #define SSHD "/usr/sbin/sshd"
 
@@ -50,6 +53,8 @@ static bool takes_loader_env(const char *pattern)
 struct sshd_view {
 	bool internal_sftp;	 /* subsystem sftp internal-sftp ... */
 	bool forwarding_off;	 /* disableforwarding yes */
+	bool agent;		 /* allowagentforwarding yes */
+	bool others_off;	 /* allowtcpforwarding, allowstreamlocalforwarding and x11forwarding all no */
 	char user_env[64];	 /* permituserenvironment */
 	char tunnel[16];	 /* permittunnel */
 	char force_command[128]; /* forcecommand */
@@ -61,6 +66,7 @@ static void sshd_view_parse(char *dump, struct sshd_view *v)
 	char *save = NULL;
 
 	memset(v, 0, sizeof(*v));
+	v->others_off = true;
 	for (char *line = strtok_r(dump, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *val = strchr(line, ' ');
 		if (!val)
@@ -71,6 +77,12 @@ static void sshd_view_parse(char *dump, struct sshd_view *v)
 			v->internal_sftp = true;
 		else if (strcmp(line, "disableforwarding") == 0)
 			v->forwarding_off = strcmp(val, "yes") == 0;
+		else if (strcmp(line, "allowagentforwarding") == 0)
+			v->agent = strcmp(val, "yes") == 0;
+		else if ((strcmp(line, "allowtcpforwarding") == 0 || strcmp(line, "allowstreamlocalforwarding") == 0 ||
+			  strcmp(line, "x11forwarding") == 0) &&
+			 strcmp(val, "no") != 0)
+			v->others_off = false;
 		else if (strcmp(line, "permituserenvironment") == 0)
 			snprintf(v->user_env, sizeof(v->user_env), "%s", val);
 		else if (strcmp(line, "permittunnel") == 0)
@@ -80,6 +92,20 @@ static void sshd_view_parse(char *dump, struct sshd_view *v)
 		else if (strcmp(line, "acceptenv") == 0 && !v->loader_env[0] && takes_loader_env(val))
 			snprintf(v->loader_env, sizeof(v->loader_env), "%s", val);
 	}
+}
+
+/* Does user's policy forward their agent (forward_agent = yes)? */
+static bool wants_agent(const char *user)
+{
+	struct core_user cu;
+	struct core_err ignored;
+	bool yes;
+
+	if (core_user_load(user, &cu, &ignored) < 0)
+		return false;
+	yes = cu.policy.values.forward_agent;
+	core_user_free(&cu);
+	return yes;
 }
 
 /* The first line of sshd's complaint, for a message. */
@@ -128,11 +154,15 @@ size_t sshd_check(const char *config, char *const *users, size_t n)
 			continue;
 		}
 		sshd_view_parse(dump, &v);
-		if (!v.forwarding_off || strcmp(v.tunnel, "no") != 0) {
+		if (!(v.forwarding_off || v.others_off) || strcmp(v.tunnel, "no") != 0) {
 			printf("problem: sshd: %s: %s: forwarding%s is on: their sockets open on the host (put them "
 			       "in a group the Match line of lxlogin's sshd snippet names)\n",
 			       config, u, strcmp(v.tunnel, "no") != 0 ? " or tunnelling" : "");
 			problems++;
+		} else if (wants_agent(u) && (v.forwarding_off || !v.agent)) {
+			printf("note: sshd: %s: %s: their policy says forward_agent = yes, but sshd forwards no agent "
+			       "for them (DisableForwarding yes or AllowAgentForwarding no): ssh -A gets them nothing\n",
+			       config, u);
 		}
 		if (v.loader_env[0]) {
 			printf("problem: sshd: %s: %s: \"AcceptEnv %s\" lets the client set LD_PRELOAD for "

@@ -38,6 +38,7 @@ enum policy_key {
 	POLICY_START_TIMEOUT,
 	POLICY_ROOT,
 	POLICY_NESTING,
+	POLICY_FORWARD_AGENT,
 	POLICY_HOME,
 	POLICY_IPV4,
 	POLICY_GATEWAY,
@@ -91,8 +92,9 @@ struct policy_values {
 	uint32_t idle_stop_s;	     /* seconds, or POLICY_NEVER */
 	bool idle_stop_if_processes; /* stop an idle container even if the user's processes run inside */
 	uint32_t start_timeout_s;
-	bool root;    /* the user may become root inside (sudo) */
-	bool nesting; /* containers inside the container */
+	bool root;	    /* the user may become root inside (sudo) */
+	bool nesting;	    /* containers inside the container */
+	bool forward_agent; /* ssh -A: an agent socket inside, relayed to sshd's (lxlogin-shell) */
 	enum policy_home home;
 	uint32_t priority; /* groups.d merge order, 0..99 */
 	/* network = veth; IPv4 addresses in host byte order */

@@ -51,6 +51,7 @@ static const struct {
 	[POLICY_START_TIMEOUT] = { "start_timeout", SCOPE_ANY },
 	[POLICY_ROOT] = { "root", SCOPE_ANY },
 	[POLICY_NESTING] = { "nesting", SCOPE_ANY },
+	[POLICY_FORWARD_AGENT] = { "forward_agent", SCOPE_ANY },
 	[POLICY_HOME] = { "home", SCOPE_ANY },
 	[POLICY_IPV4] = { "ipv4", SCOPE_ANY },
 	[POLICY_GATEWAY] = { "gateway", SCOPE_ANY },
@@ -107,6 +108,7 @@ void policy_values_default(struct policy_values *v)
 		.start_timeout_s = 30,
 		.root = false,
 		.nesting = false,
+		.forward_agent = false,
 		.home = POLICY_HOME_HOST,
 		.priority = POLICY_PRIORITY_DEFAULT,
 		.gateway = POLICY_GATEWAY_AUTO,
@@ -518,6 +520,7 @@ int policy_value_parse(enum policy_key key, const char *s, struct policy_values 
 		return parse_duration(s, 1, 600, false, &v->start_timeout_s, why, n);
 	case POLICY_ROOT:
 	case POLICY_NESTING:
+	case POLICY_FORWARD_AGENT:
 	case POLICY_IDLE_STOP_IF_PROCESSES:
 	case POLICY_ISOLATE:
 	case POLICY_NAT:
@@ -525,6 +528,7 @@ int policy_value_parse(enum policy_key key, const char *s, struct policy_values 
 		if (r == 0)
 			*(key == POLICY_ROOT			 ? &v->root
 			  : key == POLICY_NESTING		 ? &v->nesting
+			  : key == POLICY_FORWARD_AGENT		 ? &v->forward_agent
 			  : key == POLICY_IDLE_STOP_IF_PROCESSES ? &v->idle_stop_if_processes
 			  : key == POLICY_ISOLATE		 ? &v->isolate
 								 : &v->nat) = w == 1;
@@ -744,6 +748,9 @@ int policy_value_format(enum policy_key key, const struct policy_values *v, char
 	case POLICY_NESTING:
 		r = snprintf(buf, size, "%s", v->nesting ? "yes" : "no");
 		break;
+	case POLICY_FORWARD_AGENT:
+		r = snprintf(buf, size, "%s", v->forward_agent ? "yes" : "no");
+		break;
 	case POLICY_IDLE_STOP_IF_PROCESSES:
 		r = snprintf(buf, size, "%s", v->idle_stop_if_processes ? "yes" : "no");
 		break;
@@ -814,6 +821,9 @@ void policy_value_copy(enum policy_key key, struct policy_values *dst, const str
 		break;
 	case POLICY_NESTING:
 		dst->nesting = src->nesting;
+		break;
+	case POLICY_FORWARD_AGENT:
+		dst->forward_agent = src->forward_agent;
 		break;
 	case POLICY_IDLE_STOP_IF_PROCESSES:
 		dst->idle_stop_if_processes = src->idle_stop_if_processes;

@@ -152,11 +152,9 @@ static void __attribute__((format(printf, 3, 4))) add(char *line, size_t size, c
  * the kernel's counters of their cgroup (the container and their sessions),
  * and when an idle container stops.
  */
-static void limits_banner(const struct cgroup_layout *l, const char *user)
+static void limits_banner(const struct cgroup_layout *l, const char *user, const struct policy_values *v)
 {
 	struct cgroup_usage u;
-	struct core_user cu;
-	struct core_err err;
 	char line[400] = "", part[64];
 
 	cgroup_user_usage(l, user, &u);
@@ -169,15 +167,50 @@ static void limits_banner(const struct cgroup_layout *l, const char *user)
 		    (unsigned long long)u.pids_max);
 	if (u.cpu_quota != CGROUP_UNKNOWN && u.cpu_quota != CGROUP_UNLIMITED)
 		add(line, sizeof(line), ", cpus %.3g", (double)u.cpu_quota / (double)u.cpu_period);
-	if (core_user_load(user, &cu, &err) == 0) { /* the policy files are readable as shipped */
-		uint32_t idle = cu.policy.values.idle_stop_s;
-		if (idle != POLICY_NEVER)
-			add(line, sizeof(line), ", stopped %um after your last session ends",
-			    (unsigned)((idle + 59) / 60));
-		core_user_free(&cu);
-	}
+	if (v && v->idle_stop_s != POLICY_NEVER)
+		add(line, sizeof(line), ", stopped %um after your last session ends",
+		    (unsigned)((v->idle_stop_s + 59) / 60));
 	if (line[0])
 		fprintf(stderr, "lxlogin: your container: %s\n", line + 2);
+}
+
+/*
+ * ssh -A: sshd made an agent socket on the host (SSH_AUTH_SOCK, which no
+ * session inside gets). With forward_agent = yes the session gets one inside
+ * (attach.c) that agent.c relays to it; otherwise the user is told why not.
+ */
+static bool agent_wanted(const struct core_user *cu, struct agent_host *h)
+{
+	const char *sock = getenv("SSH_AUTH_SOCK");
+	char why[200];
+
+	h->dir = -EBADF;
+	if (!sock)
+		return false;
+	if (!cu || !cu->policy.values.forward_agent) {
+		fprintf(stderr, "lxlogin: agent forwarding (ssh -A) is off for you (policy forward_agent = no): "
+				"your agent does not reach your container\n");
+		return false;
+	}
+	if (agent_host_open(sock, h, why, sizeof(why)) < 0) {
+		fail("your agent is not forwarded", why);
+		return false;
+	}
+	return true;
+}
+
+/* The relay of the session's agent socket, once the session has it. */
+static void agent_start(struct attach_proc *s, struct agent_host *h)
+{
+	if (s->agent < 0 && s->agent_why[0])
+		fail("your agent is not forwarded", s->agent_why);
+	if (s->agent >= 0 && agent_relay_start(s->agent, h) < 0)
+		fail("your agent is not forwarded", strerror(errno));
+	if (s->agent >= 0)
+		close(s->agent);
+	if (h->dir >= 0)
+		close(h->dir);
+	s->agent = h->dir = -EBADF;
 }
 
 /*
@@ -198,6 +231,9 @@ int main(int argc, char **argv)
 	struct cgroup_layout layout = { 0 };
 	struct attach_proc session;
 	struct core_err err = { "", "" };
+	struct core_user cu;
+	struct agent_host agent;
+	bool have_policy;
 	struct passwd *pw = getpwuid(getuid());
 	char *env[ENV_MAX + 1], user[POLICY_NAME_MAX + 1];
 	size_t n_env = 0;
@@ -221,6 +257,8 @@ int main(int argc, char **argv)
 	req.gid = getgid();
 	req.terminal = attach_wants_terminal();
 	req.record = req.login && !req.shell_cmd && req.terminal; /* seen inside: who, last, loginctl */
+	have_policy = core_user_load(user, &cu, &err) == 0;	  /* the policy files are readable as shipped */
+	req.agent = agent_wanted(have_policy ? &cu : NULL, &agent);
 	env[n_env++] = (char *)"PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
 	for (char **e = environ; *e && n_env < ENV_MAX; e++)
 		if (env_ok(*e))
@@ -238,7 +276,13 @@ int main(int argc, char **argv)
 		r = attach_spawn(&layout, &req, &session, &err);
 	}
 	if (r == 0 && req.record)
-		limits_banner(&layout, user);
+		limits_banner(&layout, user, have_policy ? &cu.policy.values : NULL);
+	if (r == 0 && req.agent)
+		agent_start(&session, &agent);
+	else if (agent.dir >= 0)
+		close(agent.dir);
+	if (have_policy)
+		core_user_free(&cu);
 	cgroup_layout_close(&layout);
 	if (r == -EAGAIN) /* an attach into a frozen cgroup would hold the session until a thaw */
 		return fail("your container is frozen (paused by an admin); no session", "");

@@ -59,6 +59,18 @@ CONF
 	return 1
 }
 
+# debian_sshd_setup TOOLS...: the Debian test image, our syslog and sshd, for a test of logins into a
+# whole Debian system (skipped without the tools on the host or the image); CTL and POLICY for its users
+debian_sshd_setup() {
+	for t in "$@"; do command -v "$t" >/dev/null || skip "$t is missing on the host (scripts/install-deps installs it)"; done
+	ct_setup
+	ct_cached_image "$DEBIAN_IMAGE" || skip "no Debian test image (integration_debian_image builds it)"
+	syslog_setup
+	sshd_setup || { fail "sshd did not start" "$(cat "$SSHD_DIR/sshd.log" 2>/dev/null)"; finish; exit 1; }
+	CTL=$BUILD/lxloginctl
+	POLICY=("image = $DEBIAN_IMAGE" "memory = 1G" "pids = 1000")
+}
+
 # A syslog of our own if the machine has none (then we can read what the PAM module logged).
 syslog_setup() {
 	SYSLOG_FILE=""

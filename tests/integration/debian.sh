@@ -4,13 +4,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$SRC/tests/container-lib.sh"
 . "$SRC/tests/sshd-lib.sh"
-for t in scp sftp rsync git; do command -v $t >/dev/null || skip "$t is missing on the host (scripts/install-deps installs it)"; done
-ct_setup
-ct_cached_image "$DEBIAN_IMAGE" || skip "no Debian test image (integration_debian_image builds it)"
-syslog_setup
-sshd_setup || { fail "sshd did not start" "$(cat "$SSHD_DIR/sshd.log" 2>/dev/null)"; finish; exit 1; }
-CTL=$BUILD/lxloginctl
-POLICY=("image = $DEBIAN_IMAGE" "memory = 1G" "pids = 1000")
+debian_sshd_setup scp sftp rsync git
 ct_user lxt-a "${POLICY[@]}" "root = yes"
 ct_user lxt-b "${POLICY[@]}" "root = no"
 ssh_user_setup lxt-a

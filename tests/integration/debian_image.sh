@@ -9,10 +9,12 @@ CTL=$BUILD/lxloginctl
 IMAGES=$LXT_STATE_DIR/images
 BUILDDIR=$IMAGES/.build-$DEBIAN_IMAGE
 LOG=$LXT_STATE_DIR/build.log
+# git for debian.sh, an X client that draws (xlogo) for forwarding.sh
+PACKAGES=git,x11-apps
 
 # (an image of this run's cache built with another package set, by an older tree, is built again)
 if [ -f "$IMAGE_CACHE/$DEBIAN_IMAGE/image.conf" ] && grep -qx 'set = server' "$IMAGE_CACHE/$DEBIAN_IMAGE/image.conf" &&
-	grep -qx 'packages = git' "$IMAGE_CACHE/$DEBIAN_IMAGE/image.conf"; then
+	grep -qx "packages = $PACKAGES" "$IMAGE_CACHE/$DEBIAN_IMAGE/image.conf" && [ -e "$IMAGE_CACHE/$DEBIAN_IMAGE/rootfs/usr/sbin/sshd" ]; then
 	pass "reusing the Debian image built earlier in this run: $(grep -E '^(built|size|files) = ' \
 		"$IMAGE_CACHE/$DEBIAN_IMAGE/image.conf" | tr '\n' ' ')"
 	echo "SKIPPED: kill -9 of a Debian image build: the image was already built in this run"
@@ -32,7 +34,7 @@ build_procs() {
 build_mounts() { cat /proc/[0-9]*/mountinfo 2>/dev/null | grep -F "$BUILDDIR" | sort -u; }
 
 # --- kill -9 while debootstrap works: no image under the name, nothing of the build left running
-"$CTL" image build debian --packages git "$DEBIAN_IMAGE" >"$LOG" 2>&1 &
+"$CTL" image build debian --packages $PACKAGES "$DEBIAN_IMAGE" >"$LOG" 2>&1 &
 ctl=$!
 for i in $(seq 1200); do
 	[ -n "$(build_procs)" ] && [ -d "$BUILDDIR/rootfs/var/cache/apt/archives" ] && break
@@ -56,7 +58,7 @@ for i in $(seq 300); do [ -z "$(build_procs)" ] && break; sleep 0.1; done
 
 # --- the second build succeeds, clearing what the first left
 start=$(date +%s)
-"$CTL" image build debian --packages git "$DEBIAN_IMAGE" >"$LOG" 2>&1
+"$CTL" image build debian --packages $PACKAGES "$DEBIAN_IMAGE" >"$LOG" 2>&1
 rc=$?
 [ "$rc" = 0 ] && pass "a second build succeeds: $(tail -1 "$LOG")" || fail "Debian image build failed ($rc)" "$(tail -30 "$LOG")"
 grep -q "cleared .build-$DEBIAN_IMAGE, left by an interrupted run" "$LOG" && pass "... after clearing the interrupted build's directory" ||
@@ -78,8 +80,12 @@ for b in usr/bin/sudo usr/bin/rsync usr/bin/git usr/bin/less usr/lib/openssh/sft
 	[ -x "$R/$b" ] || missing="$missing /$b"
 done
 [ -z "$missing" ] && pass "sudo, rsync, git, less, apt-get and sftp-server are in the image" || fail "missing in the image:$missing"
+[ -x "$R/usr/sbin/sshd" ] && [ -x "$R/usr/bin/xauth" ] && [ -e "$R/usr/bin/lxlogin-sshd" ] &&
+	pass "sshd's binaries, xauth and lxlogin-sshd's mount point are in the image (forwarding inside)" || fail "no sshd, xauth or lxlogin-sshd in the image"
+[ "$(readlink "$R/etc/systemd/system/ssh.service")" = /dev/null ] && [ "$(readlink "$R/etc/systemd/system/ssh.socket")" = /dev/null ] &&
+	[ ! -e "$R/etc/systemd/system/sshd.service" ] && pass "... and no sshd service: ssh.service and ssh.socket are masked" || fail "an sshd service is left" "$(ls -l "$R"/etc/systemd/system/ss*)"
 grep -qx 'LANG=C.UTF-8' "$R/etc/default/locale" && pass "a default locale" || fail "no default locale"
-grep -qx 'packages = git' "$IMAGES/$DEBIAN_IMAGE/image.conf" && grep -qx 'set = server' "$IMAGES/$DEBIAN_IMAGE/image.conf" &&
+grep -qx "packages = $PACKAGES" "$IMAGES/$DEBIAN_IMAGE/image.conf" && grep -qx 'set = server' "$IMAGES/$DEBIAN_IMAGE/image.conf" &&
 	grep -qx 'distribution = debian' "$IMAGES/$DEBIAN_IMAGE/image.conf" &&
 	pass "metadata: debian, the server set, with the extra packages" || fail "image.conf" "$(cat "$IMAGES/$DEBIAN_IMAGE/image.conf")"
 ct_cache_image "$DEBIAN_IMAGE" && pass "kept for the other tests of this run" || fail "could not cache the image"

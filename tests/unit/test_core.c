@@ -7,6 +7,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "cgname.h"
 #include "core.h"
@@ -339,6 +344,64 @@ static void resolv_render(void **state)
 	assert_int_equal(net_resolv_render("nameserver 10.0.0.1\n", buf, 40), -ENAMETOOLONG);
 }
 
+static void agent_dir_clear(void)
+{
+	unlink("/tmp/ssh-lxtUnit001/agent.7");
+	unlink("/tmp/ssh-lxtUnit001/agent.9");
+	rmdir("/tmp/ssh-lxtUnit001");
+}
+
+/* SSH_AUTH_SOCK as sshd 9.2 makes it, and nothing else (the agent relay's one target) */
+static void agent_sock(void **state)
+{
+	char dir[64], name[32], why[200];
+	struct agent_host h;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	(void)state;
+	assert_true(agent_sock_parse("/tmp/ssh-Ab3dEf6hIj/agent.4242", dir, sizeof(dir), name, sizeof(name)));
+	assert_string_equal(dir, "/tmp/ssh-Ab3dEf6hIj");
+	assert_string_equal(name, "agent.4242");
+	static const char *const bad[] = {
+		"/tmp/ssh-Ab3dEf6hI/agent.1",
+		"/tmp/ssh-Ab3dEf6hIjk/agent.1",
+		"/tmp/ssh-Ab3d.f6hIj/agent.1",
+		"/tmp/ssh-Ab3dEf6hIj/agent.",
+		"/tmp/ssh-Ab3dEf6hIj/agent.0",
+		"/tmp/ssh-Ab3dEf6hIj/agent.1/x",
+		"/tmp/ssh-Ab3dEf6hIj/agent.1x",
+		"/var/tmp/ssh-Ab3dEf6hIj/agent.1",
+		"/tmp/ssh-Ab3dEf6hIj/../x/agent.1",
+		"/tmp/ssh-Ab3dEf6hIj/agent.12345678901",
+		"",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_false(agent_sock_parse(bad[i], dir, sizeof(dir), name, sizeof(name)));
+
+	/* the socket itself: a socket of the caller's in a directory only the caller can enter */
+	unlink("/tmp/ssh-lxtUnit002");
+	agent_dir_clear();
+	assert_int_equal(mkdir("/tmp/ssh-lxtUnit001", 0700), 0);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/tmp/ssh-lxtUnit001/agent.7");
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(agent_host_open("/tmp/ssh-lxtUnit001/agent.7", &h, why, sizeof(why)), 0);
+	close(h.dir);
+	assert_int_equal(agent_host_open("/tmp/ssh-lxtUnit001/agent.8", &h, why, sizeof(why)), -ENOENT);
+	close(open("/tmp/ssh-lxtUnit001/agent.9", O_CREAT | O_WRONLY, 0600));
+	assert_int_equal(agent_host_open("/tmp/ssh-lxtUnit001/agent.9", &h, why, sizeof(why)), -EPERM);
+	assert_string_equal(why, "/tmp/ssh-lxtUnit001/agent.9 is not a socket of yours");
+	assert_int_equal(chmod("/tmp/ssh-lxtUnit001", 0755), 0);
+	assert_int_equal(agent_host_open("/tmp/ssh-lxtUnit001/agent.7", &h, why, sizeof(why)), -EPERM);
+	assert_int_equal(symlink("/tmp/ssh-lxtUnit001", "/tmp/ssh-lxtUnit002"), 0);
+	assert_true(agent_host_open("/tmp/ssh-lxtUnit002/agent.7", &h, why, sizeof(why)) < 0);
+	assert_int_equal(h.dir, -EBADF);
+	close(fd);
+	unlink("/tmp/ssh-lxtUnit002");
+	agent_dir_clear();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -352,6 +415,7 @@ int main(void)
 		cmocka_unit_test(cgroup_names),
 		cmocka_unit_test(cpus_pick),
 		cmocka_unit_test(resolv_render),
+		cmocka_unit_test(agent_sock),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -153,6 +153,8 @@ static void words(void **state)
 {
 	parse_ok(POLICY_ROOT, "yes", "yes");
 	parse_ok(POLICY_NESTING, "no", "no");
+	parse_ok(POLICY_FORWARD_AGENT, "yes", "yes");
+	parse_err(POLICY_FORWARD_AGENT, "always", "'always' is not allowed (use no or yes)");
 	parse_ok(POLICY_IDLE_STOP_IF_PROCESSES, "yes", "yes");
 	parse_err(POLICY_IDLE_STOP_IF_PROCESSES, "sometimes", "'sometimes' is not allowed (use no or yes)");
 	parse_err(POLICY_ROOT, "true", "'true' is not allowed (use no or yes)");
