@@ -120,6 +120,7 @@ __attribute__((noreturn)) static void agent_conn(int client, const struct agent_
 pid_t agent_relay_start(int listener, const struct agent_host *h)
 {
 	pid_t parent = getpid(), pid = fork();
+	struct agent_host host = *h;
 	int live = 0;
 	sigset_t none;
 
@@ -127,6 +128,14 @@ pid_t agent_relay_start(int listener, const struct agent_host *h)
 		return pid < 0 ? -errno : pid;
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
 		_exit(1);
+	/* the listener (3) and sshd's directory (4), nothing else of the caller's (its pty master, pidfds) */
+	listener = fcntl(listener, F_DUPFD_CLOEXEC, 10);
+	host.dir = fcntl(host.dir, F_DUPFD_CLOEXEC, 10);
+	if (listener < 0 || host.dir < 0 || dup3(listener, 3, O_CLOEXEC) < 0 || dup3(host.dir, 4, O_CLOEXEC) < 0)
+		_exit(1);
+	listener = 3;
+	host.dir = 4;
+	close_range(5, ~0U, 0);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* nothing of the session's: its stdio would keep sshd's channel open after it ends */
@@ -158,7 +167,7 @@ pid_t agent_relay_start(int listener, const struct agent_host *h)
 			if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 				_exit(1);
 			close(listener);
-			agent_conn(c, h);
+			agent_conn(c, &host);
 		}
 		if (pid > 0)
 			live++;

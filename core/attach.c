@@ -179,8 +179,9 @@ static void send_msg(int sock, char kind, const char *text, const int *fds, size
 	(void)!sendmsg(sock, &m, MSG_NOSIGNAL);
 }
 
-static bool ready_sent;	   /* C2: P has its 'R'; a failure from here on is told on the session's stderr */
-static char agent_env[64]; /* C1 to C2: "SSH_AUTH_SOCK=..." of the session's agent socket inside, or "" */
+static bool ready_sent; /* C2: P has its 'R'; a failure from here on is told on the session's stderr */
+/* C1 to C2: "SSH_AUTH_SOCK=..." of the session's agent socket inside, or "" */
+static char agent_env[sizeof("SSH_AUTH_SOCK=") + sizeof(((struct sockaddr_un *)0)->sun_path)];
 
 #define AGENT_DIR_TEMPLATE "/tmp/lxlogin-agent.XXXXXX"
 #define AGENT_SOCKET "agent"
@@ -750,8 +751,10 @@ __attribute__((noreturn)) static void join_main(const struct cgroup_layout *l, c
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			_exit(125);
-	if (dir >= 0) /* the agent socket ends with the session */
-		(void)!(unlinkat(dir, AGENT_SOCKET, 0) || unlinkat(tmp, agent_dir, AT_REMOVEDIR));
+	if (dir >= 0) { /* the agent socket ends with the session */
+		(void)unlinkat(dir, AGENT_SOCKET, 0);
+		(void)unlinkat(tmp, agent_dir, AT_REMOVEDIR);
+	}
 	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 

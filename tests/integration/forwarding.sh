@@ -239,7 +239,35 @@ run python3 -c "$PROBE" "/proc/$INIT/root$SOCK1"
 expect_line "a host process of another uid (root) is closed unanswered: the peer's uid is checked" "closed unanswered"
 run as_user lxt-g python3 -c "$PROBE" "/proc/$INIT/root$SOCK1"
 expect_match "... and another host user cannot reach it at all" "^connect: Permission denied"
+# while a connection from inside is open: every socket the relays opened goes to sshd's agent socket
+bg "$CTL" exec lxt-f -- python3 -c "import socket, time; s = socket.socket(socket.AF_UNIX); s.connect('$SOCK1'); print('held', flush=True); time.sleep(60)" >"$W/held-agent.out"
+wait_for "a held connection to the agent" grep -q held "$W/held-agent.out"
 RELAYS=$(pgrep -u lxt-f -x lxlogin-shell | tr '\n' ' ')
+RELAY_KIDS="" # the relays and their connections: lxlogin-shell's children (lxlogin-shell itself has sshd's stdio)
+for p in $RELAYS; do
+	[ "$(cat "/proc/$(awk '/^PPid:/ { print $2 }' "/proc/$p/status")/comm" 2>/dev/null)" = lxlogin-shell ] && RELAY_KIDS="$RELAY_KIDS $p"
+done
+run python3 -c '
+import re, subprocess, sys
+relays = set(sys.argv[1].split())
+socks = {}
+for line in subprocess.run(["ss", "-xpnH"], capture_output=True, text=True).stdout.splitlines():
+    f = line.split()
+    if len(f) < 8 or f[0] != "u_str" or f[1] != "ESTAB":
+        continue
+    socks[f[5]] = (f[4], f[7], line[line.find("users:"):])
+out = 0
+for inode, (path, peer, users) in socks.items():
+    if path != "*" or not set(re.findall(r"pid=(\d+)", users)) & relays:
+        continue
+    out += 1
+    target = socks.get(peer, ("?", "", ""))
+    ok = re.fullmatch(r"/tmp/ssh-[A-Za-z0-9]{10}/agent\.[0-9]+", target[0]) and "\"sshd" in target[2]
+    print("relay socket", inode, "->", target[0], "ok" if ok else "ELSEWHERE", target[2])
+print("outgoing", out)' "$RELAY_KIDS"
+expect_match "with a connection open, the relay is connected to sshd's agent socket ..." "^relay socket .* -> /tmp/ssh-.* ok "
+expect_no_match "... and to nothing else" "ELSEWHERE"
+kill "${BG[-1]}" 2>/dev/null
 bad=""
 for p in $RELAYS; do grep -q "/$LXT_CGROUP/lxt-f" "/proc/$p/cgroup" || bad="$bad $p"; done
 [ -n "$RELAYS" ] && [ -z "$bad" ] && pass "the relays (lxlogin-shell's children: $RELAYS) are in the user's cgroup" || fail "relay cgroups:$bad ($RELAYS)"
