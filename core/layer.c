@@ -350,7 +350,7 @@ static void sshd_dir_ensure(const struct core_user *u, int upper)
  */
 int layer_ensure(const struct core_user *u, int image_dir, int image_root, struct core_err *e)
 {
-	__do_close int users = -EBADF, layer = -EBADF, fresh = -EBADF, work = -EBADF;
+	__do_close int users = -EBADF, layer = -EBADF, upper = -EBADF, fresh = -EBADF, work = -EBADF;
 	const char *name = u->acct.name;
 	char identity[POLICY_NAME_MAX + 72];
 	struct stat st;
@@ -382,9 +382,9 @@ int layer_ensure(const struct core_user *u, int image_dir, int image_root, struc
 		r = image_record_check(u, layer, identity, e);
 		if (r < 0)
 			return r;
-		fresh = openat(layer, "upper", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fresh >= 0)
-			sshd_dir_ensure(u, fresh);
+		upper = openat(layer, "upper", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (upper >= 0)
+			sshd_dir_ensure(u, upper);
 		return enforced;
 	}
 	r = tree_remove(layer, "upper.new", 64);
