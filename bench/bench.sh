@@ -5,6 +5,7 @@
 . "$(dirname "$0")/../tests/lib.sh"
 . "$SRC/tests/container-lib.sh"
 . "$SRC/tests/sshd-lib.sh"
+. "$SRC/tests/lxd-lib.sh"
 RUNS=${LXLOGIN_BENCH_RUNS:-20}
 MANY=${LXLOGIN_BENCH_CONTAINERS:-200}
 CTL=$BUILD/lxloginctl
@@ -27,6 +28,7 @@ bench_cleanup() {
 	ip link del lxtbrb 2>/dev/null
 	rm -f "/etc/pam.d/$PLAIN_SERVICE"
 	ct_cleanup
+	lxd_cluster_down
 }
 trap bench_cleanup EXIT
 for i in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PLAIN_PORT") 2>/dev/null && break; sleep 0.1; done
@@ -122,6 +124,58 @@ if ct_cached_image "$DEBIAN_IMAGE" || "$CTL" image build debian "$DEBIAN_IMAGE" 
 else
 	echo "| Debian image | SKIPPED: could not build it | | | |"
 fi
+# backend = lxd: the same logins through a three-member LXD cluster on this machine (tests/lxd-lib.sh),
+# beside the local backend's rows on the same image; cold logins copy the image (LXD's dir pool), so
+# fewer of them. lxlogin.conf's backend is site-wide: the local rows after it get it back.
+LXD_COLD=${LXLOGIN_BENCH_LXD_COLD:-5}
+lxd_section() {
+	local why u i
+	echo
+	echo "## Through an LXD cluster (backend = lxd): Debian image, $RUNS runs each, cold $LXD_COLD (ms)"
+	echo
+	why=$(lxd_missing)
+	[ -n "$why" ] || [ -d "$LXT_STATE_DIR/images/$DEBIAN_IMAGE" ] || why="no Debian image"
+	[ -n "$why" ] || lxd_cluster_up >/dev/null 2>&1 || why="the test cluster did not form"
+	if [ -n "$why" ]; then
+		echo "SKIPPED: $why"
+		return
+	fi
+	cp "$LXT_CONFIG_DIR/lxlogin.conf" "$W/lxlogin.conf.local"
+	printf 'backend = lxd\nlxd_socket = %s/unix.socket\nlxd_project = %s\n' "$(lxd_dir 1)" "$LXT_LXD_PROJECT" >> "$LXT_CONFIG_DIR/lxlogin.conf"
+	if ! "$CTL" image publish "$DEBIAN_IMAGE" >/dev/null; then
+		echo "SKIPPED: lxloginctl image publish failed"
+	else
+		echo "| login | median | p95 | runs | × plain |"
+		echo "| --- | --- | --- | --- | --- |"
+		row "plain sshd, no pam_lxlogin (baseline)" "$W/plain"
+		row "local backend, hot" "$W/hot-debian"
+		row "local backend, warm" "$W/warm-debian"
+		row "local backend, cold" "$W/cold-debian"
+		u=lxt-lh
+		ct_user "$u" "image = $DEBIAN_IMAGE" "memory = 1G" "pids = 1000" >/dev/null
+		ssh_user_setup "$u"
+		one_login "$SSHD_PORT" "$u" >/dev/null
+		for i in $(seq "$RUNS"); do one_login "$SSHD_PORT" "$u"; done | grep -v fail > "$W/lxd-hot"
+		row "lxd backend, hot (instance running)" "$W/lxd-hot"
+		for i in $(seq "$RUNS"); do
+			"$HELPER" stop "$u" >/dev/null
+			one_login "$SSHD_PORT" "$u"
+		done | grep -v fail > "$W/lxd-warm"
+		row "lxd backend, warm (instance stopped)" "$W/lxd-warm"
+		for i in $(seq "$LXD_COLD"); do
+			ct_user "lxt-lc$i" "image = $DEBIAN_IMAGE" "memory = 1G" "pids = 1000" >/dev/null
+			ssh_user_setup "lxt-lc$i"
+		done
+		for i in $(seq "$LXD_COLD"); do
+			one_login "$SSHD_PORT" "lxt-lc$i"
+			"$CTL" destroy --yes "lxt-lc$i" >/dev/null 2>&1
+		done | grep -v fail > "$W/lxd-cold"
+		row "lxd backend, cold (a new user's first login: the instance made)" "$W/lxd-cold"
+	fi
+	cp "$W/lxlogin.conf.local" "$LXT_CONFIG_DIR/lxlogin.conf"
+	lxd_cluster_down
+}
+
 # network = veth: the same, plus the lease, the veth pair and both ends' setup (a bridge of the bench's own)
 printf 'bridge = lxtbrb\nsubnet = 10.213.79.1/24\n' >> "$LXT_CONFIG_DIR/lxlogin.conf"
 if "$CTL" network setup >/dev/null; then
@@ -129,6 +183,8 @@ if "$CTL" network setup >/dev/null; then
 else
 	echo "| network = veth | SKIPPED: lxloginctl network setup failed | | | |"
 fi
+
+lxd_section
 
 # the two paths of a hot login: a command (scp, rsync, git, Ansible) and an interactive login (on
 # the Debian image through its login(1): utmp, logind, the user's systemd --user)

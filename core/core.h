@@ -191,7 +191,6 @@ pid_t agent_relay_start(int listener, const struct agent_host *h);
 void human_size(uint64_t bytes, char *out, size_t size);
 
 /* paths.c: the fixed places, reached by fd from root-owned roots */
-bool path_is_plain(const char *path);
 bool home_is_valid(const char *home);
 int state_dir_open(const char *sub, mode_t mode, struct core_err *e);
 int run_dir_open(const char *sub, mode_t mode, struct core_err *e);
@@ -284,27 +283,71 @@ int lxcconf_mount_points(int rootfs);
 int seccomp_profile_text(char *buf, size_t size);
 int seccomp_load_container(void);
 
-/* lifecycle.c */
-enum core_state { CORE_STOPPED, CORE_RUNNING };
-int core_user_load(const char *name, struct core_user *ret, struct core_err *e);
-int core_user_load_admin(const char *name, struct core_user *ret, struct core_err *e);
-void core_user_free(struct core_user *u);
+/*
+ * backend.c: where a user's container lives, one interface for every program.
+ * backend = local (lifecycle.c and below: liblxc on this host, entered by
+ * pidfd) or lxd (lxd.c: an instance of an LXD cluster, through LXD's client);
+ * lxlogin.conf chooses.
+ */
+enum core_state {
+	CORE_STOPPED,
+	CORE_RUNNING,
+	CORE_UNREACHABLE, /* lxd: the member that holds it does not answer */
+};
+struct core_status {
+	enum core_state state;
+	pid_t init;	 /* local: the init's pid here */
+	char member[64]; /* lxd: the cluster member that holds it */
+};
+struct core_backend {
+	const char *name;
+	int (*start)(const struct core_user *u, struct core_err *e); /* made if need be, started */
+	int (*stop)(const struct core_user *u, struct core_err *e);
+	int (*stop_idle)(const struct core_user *u, uint32_t idle_s, struct core_err *e); /* 1: stopped */
+	int (*status)(const struct core_user *u, struct core_status *ret, struct core_err *e);
+	int (*reset)(const struct core_user *u, bool delete, char *archived, size_t size, struct core_err *e);
+};
+extern const struct core_backend core_backend_local, core_backend_lxd;
+const struct core_backend *core_backend_of(const struct core_user *u);
 int core_start(const struct core_user *u, struct core_err *e);
 int core_stop(const struct core_user *u, struct core_err *e);
 int core_stop_idle(const struct core_user *u, uint32_t idle_s, struct core_err *e);
-int core_place(const struct core_user *u, pid_t pid, struct core_err *e);
-void core_mark_active(const char *name);
+int core_status(const struct core_user *u, struct core_status *ret, struct core_err *e);
+int core_reset(const struct core_user *u, bool delete, char *archived, size_t size, struct core_err *e);
+
+/* user.c: the account and policy, the lock, activity and last error of a user, whatever the backend */
+int core_user_load(const char *name, struct core_user *ret, struct core_err *e);
+int core_user_load_admin(const char *name, struct core_user *ret, struct core_err *e);
+void core_user_free(struct core_user *u);
+int core_lock(const char *name, uint32_t timeout_s, struct core_err *e);
+int core_lock_stopped(const struct core_user *u, struct core_err *e);
 int core_lock_try(const char *name);
+void core_mark_active(const char *name);
 int64_t core_idle_seconds(const char *name);
+void core_last_error_record(const char *name, int r, const struct core_err *e);
 int core_last_error(const char *name, char *buf, size_t size);
+int core_runtime_remove(const struct core_user *u, struct core_err *e);
+
+/* lifecycle.c: the local backend's lifecycle */
+int core_place(const struct core_user *u, pid_t pid, struct core_err *e);
+
+/* lxd.c: the lxd backend */
+struct lxd_session {
+	bool terminal, record, as_root;
+	const char *shell_cmd;	 /* -c CMD, or NULL */
+	char *const *argv;	 /* a command (lxloginctl exec), or NULL */
+	const char *term, *lang; /* from the user's environment, checked; or NULL */
+};
+bool lxd_name_valid(const char *name);
+int lxd_session_exec(const struct core_user *u, const struct lxd_session *s, struct core_err *e);
+int lxd_exec(const struct core_user *u, bool as_root, char *const argv[], int *ret_status, struct core_err *e);
+int lxd_list(const struct policy_values *v, char **ret, struct core_err *e);
+int lxd_image_publish(const struct policy_values *v, const char *tarball, const char *name, struct core_err *e);
 
 /* asuser.c: what a child does after it dropped to the user for good */
 int asuser_start(const struct core_user *u, const struct cgroup_layout *l, bool *ret_systemd, struct core_err *e);
 void asuser_boot_wait(const struct core_user *u, const struct cgroup_layout *l);
 int core_exec(const struct core_user *u, bool as_root, char *const argv[], int *ret_status, struct core_err *e);
-int core_runtime_remove(const struct core_user *u, struct core_err *e);
-int core_reset(const struct core_user *u, bool delete, char *archived, size_t size, struct core_err *e);
-int core_status(const struct core_user *u, enum core_state *ret_state, pid_t *ret_init, struct core_err *e);
 
 /* network.c: network = veth */
 #define NET_IFNAME_SIZE 16

@@ -31,27 +31,10 @@ static int root_sub_open(const char *root, mode_t root_mode, const char *sub, mo
 	return dir_ensure(fd, sub, mode, 0, 0, sub, e);
 }
 
-/* A path safe in an fstab-style line and as a chain of plain names:
- * absolute, only [A-Za-z0-9._/-], no "." or ".." component. */
-bool path_is_plain(const char *s)
-{
-	if (s[0] != '/')
-		return false;
-	for (const char *p = s; *p; p++) {
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' ||
-		      *p == '_' || *p == '/' || *p == '-'))
-			return false;
-		if (p[0] == '/' && p[1] == '.' &&
-		    (p[2] == '/' || p[2] == '\0' || (p[2] == '.' && (p[3] == '/' || p[3] == '\0'))))
-			return false;
-	}
-	return true;
-}
-
 /* A home directory a container can be given (a bind mount's target, a passwd field): plain, not "/". */
 bool home_is_valid(const char *home)
 {
-	return home && path_is_plain(home) && strlen(home) >= 2;
+	return home && policy_path_plain(home) && strlen(home) >= 2;
 }
 
 /* LXLOGIN_STATE_DIR (root 0755) or a root-owned directory in it. */

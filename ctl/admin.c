@@ -254,13 +254,67 @@ static void json_int(const char *key, int64_t v)
 }
 
 /* Names and images are [A-Za-z0-9._-] (validated): no escaping needed. */
+/* The site's lxlogin.conf values (the backend); the defaults if it cannot be read (doctor says why). */
+static void site_values(struct policy_values *v)
+{
+	struct policy_diag diag = { 0 };
+
+	if (policy_global_values(LXLOGIN_CONFIG_DIR, v, &diag) < 0)
+		policy_values_default(v);
+	policy_diag_free(&diag);
+}
+
+/* backend = lxd: every instance of lxlogin's project, with the member that holds it. */
+static int lxd_admin_list(const struct policy_values *v, bool json)
+{
+	struct core_err err = { "", "" };
+	__do_free char *text = NULL;
+	size_t n = 0;
+
+	if (lxd_list(v, &text, &err) < 0) {
+		fprintf(stderr, "lxloginctl: list: %s\n", err.msg);
+		return -EIO;
+	}
+	if (json)
+		printf("[");
+	else
+		printf("%-16s %-12s %-16s %8s %8s\n", "USER", "STATE", "MEMBER", "SESSIONS", "IDLE");
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		char *status = strchr(line, ','), *member = status ? strchr(status + 1, ',') : NULL, idle[24];
+		int64_t idle_s;
+		if (!member)
+			continue;
+		*status++ = *member++ = '\0';
+		for (char *c = status; *c; c++)
+			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
+		idle_s = core_idle_seconds(line);
+		if (json) {
+			printf("%s\n  {\"user\": \"%s\", \"state\": \"%s\", \"member\": \"%s\", ", n ? "," : "", line,
+			       status, member);
+			json_int("idle", idle_s);
+			printf("}");
+		} else {
+			human_duration(idle_s, idle, sizeof(idle));
+			printf("%-16s %-12s %-16s %8s %8s\n", line, status, member, "-", idle);
+		}
+		n++;
+	}
+	if (json)
+		printf("%s]\n", n ? "\n" : "");
+	return 0;
+}
+
 int admin_list(bool json)
 {
 	struct cgroup_layout layout = { 0 };
+	struct policy_values site;
 	struct core_err err;
 	char **names = NULL;
 	size_t n;
 
+	site_values(&site);
+	if (site.backend == POLICY_BACKEND_LXD)
+		return lxd_admin_list(&site, json);
 	if (cgroup_layout_open(&layout, &err) < 0) {
 		fprintf(stderr, "lxloginctl: list: %s\n", err.msg);
 		return -EIO;
@@ -350,15 +404,46 @@ static void disk_status(const struct core_user *u, const struct ct_info *ci)
 }
 
 /* status USER: "running PID" or "stopped" (as before, for scripts), then one "key: value" line each. */
+/* backend = lxd: where the instance is, as the cluster says. */
+static int lxd_admin_status(const struct core_user *u)
+{
+	struct core_err err = { "", "" };
+	struct core_status st;
+	char a[24], b[24], error[1200];
+	int r = core_status(u, &st, &err);
+
+	if (r < 0) {
+		fprintf(stderr, "lxloginctl: status %s: %s\n", u->acct.name, err.msg);
+		return r;
+	}
+	printf("%s%s%s\n",
+	       st.state == CORE_RUNNING	      ? "running"
+	       : st.state == CORE_UNREACHABLE ? "unreachable"
+	       : st.member[0]		      ? "stopped"
+					      : "absent",
+	       st.member[0] ? " on " : "", st.member);
+	printf("user:       %s (uid %u)\n", u->acct.name, (unsigned)u->acct.uid);
+	printf("backend:    lxd (%s, project %s, instance %s)\n", u->policy.values.lxd_socket,
+	       u->policy.values.lxd_project, u->acct.name);
+	printf("image:      lxlogin/%s\n", u->policy.values.image);
+	human_duration(core_idle_seconds(u->acct.name), a, sizeof(a));
+	if (u->policy.values.idle_stop_s == POLICY_NEVER)
+		snprintf(b, sizeof(b), "never");
+	else
+		human_duration(u->policy.values.idle_stop_s, b, sizeof(b));
+	printf("idle:       %s since a session here (idle_stop %s)\n", a, b);
+	printf("last error: %s\n", core_last_error(u->acct.name, error, sizeof(error)) == 0 ? error : "none");
+	return 0;
+}
+
 int admin_status(const char *name)
 {
 	struct cgroup_layout layout = { 0 };
 	struct core_err err = { "", "" };
 	struct core_user u;
 	struct ct_info ci;
-	enum core_state state;
+	struct core_status st;
 	char a[48], b[48], error[1200];
-	pid_t init;
 	int r;
 
 	r = core_user_load_admin(name, &u, &err);
@@ -366,7 +451,12 @@ int admin_status(const char *name)
 		fprintf(stderr, "lxloginctl: %s\n", err.msg);
 		return r;
 	}
-	r = core_status(&u, &state, &init, &err);
+	if (u.policy.values.backend == POLICY_BACKEND_LXD) {
+		r = lxd_admin_status(&u);
+		core_user_free(&u);
+		return r;
+	}
+	r = core_status(&u, &st, &err);
 	if (r == 0)
 		r = cgroup_layout_open(&layout, &err);
 	if (r < 0) {
@@ -375,18 +465,18 @@ int admin_status(const char *name)
 		return r;
 	}
 	ct_info_read(name, &layout, &ci);
-	state == CORE_RUNNING ? printf("running %d\n", (int)init) : printf("stopped\n");
+	st.state == CORE_RUNNING ? printf("running %d\n", (int)st.init) : printf("stopped\n");
 	printf("user:       %s (uid %u; subordinate ids %u-%u)\n", name, (unsigned)u.acct.uid, u.uids.start,
 	       u.uids.start + u.uids.count - 1);
 	if (u.policy.verdict == POLICY_CONTAINED)
 		printf("image:      %s (policy: %s)\n", ci.image, u.policy.values.image);
 	else
 		printf("image:      %s (policy: %s)\n", ci.image, u.policy.reason);
-	if (state == CORE_RUNNING && ci.monitor)
+	if (st.state == CORE_RUNNING && ci.monitor)
 		printf("monitor:    %d (LXC's; its network namespace holds the container's liblxc sockets)\n",
 		       (int)ci.monitor);
-	if (state == CORE_RUNNING) {
-		human_duration(proc_age(init), a, sizeof(a));
+	if (st.state == CORE_RUNNING) {
+		human_duration(proc_age(st.init), a, sizeof(a));
 		printf("uptime:     %s\n", a);
 		usage_text(ci.use.memory, ci.use.memory_max, true, a, sizeof(a));
 		usage_text(ci.use.pids, ci.use.pids_max, false, b, sizeof(b));
@@ -455,14 +545,62 @@ static size_t user_processes_inside(const struct cgroup_layout *l, const char *n
  * session is marked active; one with the user's own processes inside is kept
  * unless idle_stop_if_processes = yes.
  */
+/* backend = lxd: each running instance of the project, stopped once idle (lxd.c counts its sessions). */
+static int lxd_admin_reap(const struct policy_values *v)
+{
+	struct core_err err = { "", "" };
+	__do_free char *text = NULL;
+	char a[24], b[24];
+	int failed = 0;
+
+	if (lxd_list(v, &text, &err) < 0) {
+		fprintf(stderr, "lxloginctl: reap: %s\n", err.msg);
+		return -EIO;
+	}
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		char *status = strchr(line, ',');
+		struct core_user u;
+		int64_t idle;
+		int r;
+		if (!status || strncmp(status, ",RUNNING,", 9) != 0)
+			continue;
+		*status = '\0';
+		idle = core_idle_seconds(line);
+		if (idle < 0) { /* never seen here since boot (a start elsewhere): count from now */
+			core_mark_active(line);
+			continue;
+		}
+		if (core_user_load(line, &u, &err) < 0) {
+			printf("%s: left running: %s\n", line, err.msg);
+			continue;
+		}
+		if (u.policy.values.idle_stop_s != POLICY_NEVER && idle >= (int64_t)u.policy.values.idle_stop_s) {
+			human_duration(idle, a, sizeof(a));
+			human_duration(u.policy.values.idle_stop_s, b, sizeof(b));
+			if ((r = core_stop_idle(&u, u.policy.values.idle_stop_s, &err)) < 0) {
+				printf("%s: idle %s (idle_stop %s), stop failed: %s\n", line, a, b, err.msg);
+				failed = 1;
+			} else if (r > 0) {
+				printf("%s: idle %s (idle_stop %s): stopped\n", line, a, b);
+			}
+		}
+		core_user_free(&u);
+	}
+	return failed ? -EIO : 0;
+}
+
 int admin_reap(void)
 {
 	struct cgroup_layout layout = { 0 };
 	struct core_err err = { "", "" };
+	struct policy_values site;
 	char **names = NULL, a[24], b[24];
 	size_t n;
 	int failed = 0;
 
+	site_values(&site);
+	if (site.backend == POLICY_BACKEND_LXD)
+		return lxd_admin_reap(&site);
 	if (cgroup_layout_open(&layout, &err) < 0) {
 		fprintf(stderr, "lxloginctl: reap: %s\n", err.msg);
 		return -EIO;

@@ -479,3 +479,80 @@ int image_remove(const char *name, bool force, struct core_err *e)
 	printf("image %s removed\n", name);
 	return 0;
 }
+
+/*
+ * backend = lxd: the store's image NAME into LXD as lxlogin/NAME, replacing
+ * one published before (instances made from it keep their copy). A unified
+ * tarball: metadata.yaml, and rootfs/ with lxlogin-identity added at
+ * /usr/libexec/lxlogin/ (what the backend runs inside at a first start).
+ */
+int image_publish(const char *name, struct core_err *e)
+{
+	__do_close int images = -EBADF, lock = -EBADF, dir = -EBADF;
+	struct policy_values site;
+	struct policy_diag diag = { 0 };
+	char tmp[POLICY_NAME_MAX + 16], from[512], work[512], tarball[600], meta[512];
+	char *tar[] = { "/usr/bin/tar",
+			"--numeric-owner",
+			"--xattrs",
+			"-cf",
+			tarball,
+			"-C",
+			from,
+			"rootfs",
+			"-C",
+			work,
+			"metadata.yaml",
+			"-C",
+			LXLOGIN_LIBEXEC_DIR,
+			"--owner=0",
+			"--group=0",
+			"--transform=s,^lxlogin-identity$,rootfs/usr/libexec/lxlogin/lxlogin-identity,",
+			"lxlogin-identity",
+			NULL };
+	struct stat st;
+	int r, n;
+
+	if (!policy_name_valid(name))
+		return core_fail(e, -EINVAL, "'%.40s' is not a valid image name", name);
+	r = policy_global_values(LXLOGIN_CONFIG_DIR, &site, &diag);
+	policy_diag_free(&diag);
+	if (r < 0)
+		return core_fail(e, r, "%s/lxlogin.conf has problems (lxloginctl policy check)", LXLOGIN_CONFIG_DIR);
+	images = state_dir_open("images", 0755, e);
+	if (images < 0)
+		return images;
+	lock = store_lock(images, e);
+	if (lock < 0)
+		return lock;
+	store_clear_leftovers(images);
+	snprintf(from, sizeof(from), "%s/images/%s", LXLOGIN_STATE_DIR, name);
+	if (fstatat(images, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+		return core_fail(e, -ENOENT, "no image %s in %s/images (lxloginctl image list)", name,
+				 LXLOGIN_STATE_DIR);
+	if (stat(LXLOGIN_LIBEXEC_DIR "/lxlogin-identity", &st) < 0)
+		return core_fail(e, -ENOENT, "%s/lxlogin-identity is missing (reinstall lxlogin)", LXLOGIN_LIBEXEC_DIR);
+	snprintf(tmp, sizeof(tmp), ".publish-%s", name);
+	dir = dir_ensure(images, tmp, 0700, 0, 0, tmp, e);
+	if (dir < 0)
+		return dir;
+	snprintf(work, sizeof(work), "%s/images/%s", LXLOGIN_STATE_DIR, tmp);
+	snprintf(tarball, sizeof(tarball), "%s/image.tar", work);
+	n = snprintf(meta, sizeof(meta),
+		     "architecture: x86_64\ncreation_date: %lld\nproperties:\n  description: lxlogin image %s\n"
+		     "  os: lxlogin\n  release: %s\n",
+		     (long long)time(NULL), name, name);
+	r = file_write_atomic(dir, "metadata.yaml", meta, (size_t)n, 0644, 0, 0);
+	if (r < 0)
+		r = core_fail(e, r, "%s/metadata.yaml: %s", work, strerror(-r));
+	if (r == 0 && program_run(tar[0], tar, NULL, NULL, 0) < 0)
+		r = core_fail(e, -EIO, "tar could not make %s (see its messages above)", tarball);
+	if (r == 0)
+		r = lxd_image_publish(&site, tarball, name, e);
+	(void)tree_remove(images, tmp, 16);
+	if (r < 0)
+		return r;
+	printf("image %s: published into LXD as lxlogin/%s (%s, project %s)\n", name, name, site.lxd_socket,
+	       site.lxd_project);
+	return 0;
+}

@@ -21,5 +21,6 @@ bool image_packages_valid(const char *list);
 int image_build(const char *name, const struct image_source *src, struct core_err *e);
 int image_list(struct core_err *e);
 int image_remove(const char *name, bool force, struct core_err *e);
+int image_publish(const char *name, struct core_err *e);
 
 #endif

@@ -39,6 +39,7 @@ static const char usage[] =
 	"       lxloginctl image build busybox NAME\n"
 	"       lxloginctl image import DIR|TARBALL|- NAME\n"
 	"       lxloginctl image list\n"
+	"       lxloginctl image publish NAME\n"
 	"       lxloginctl image remove [--force] NAME\n"
 	"       lxloginctl --help | --version\n"
 	"\n"
@@ -77,6 +78,7 @@ static const char usage[] =
 	"                     --minimal: what logins need only) or a tiny busybox one\n"
 	"  image import       an image from a rootfs directory or tarball (- : stdin)\n"
 	"  image list         name, distribution, size, build date, users\n"
+	"  image publish NAME backend = lxd: the image into LXD as lxlogin/NAME\n"
 	"  image remove NAME  refused while a container runs on it, and while users'\n"
 	"                     layers were made on it unless --force\n"
 	"  --config-dir DIR   use the policy in DIR instead of " LXLOGIN_CONFIG_DIR "\n"
@@ -425,6 +427,8 @@ static int image_cmd(int argc, char **argv)
 		r = image_list(&err);
 	} else if (strcmp(argv[1], "remove") == 0 && (argc == 3 || (argc == 4 && strcmp(argv[2], "--force") == 0))) {
 		r = image_remove(argv[argc - 1], argc == 4, &err);
+	} else if (strcmp(argv[1], "publish") == 0 && argc == 3) {
+		r = image_publish(argv[2], &err);
 	} else if (strcmp(argv[1], "import") == 0 && argc == 4) {
 		src.kind = IMAGE_IMPORT;
 		src.from = argv[2];

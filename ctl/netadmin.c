@@ -241,15 +241,14 @@ int network_release(const char *user)
 {
 	struct core_err e = { "", "" };
 	struct core_user u;
-	enum core_state state = CORE_STOPPED;
-	pid_t init;
+	struct core_status st = { CORE_STOPPED, 0, "" };
 	int r = core_user_load(user, &u, &e);
 
 	if (r == 0) {
-		r = core_status(&u, &state, &init, &e);
+		r = core_status(&u, &st, &e);
 		core_user_free(&u);
 	}
-	if (r == 0 && state == CORE_RUNNING) {
+	if (r == 0 && st.state == CORE_RUNNING) {
 		fprintf(stderr, "lxloginctl: network release: %s's container runs with it (lxloginctl stop %s)\n", user,
 			user);
 		return -EBUSY;

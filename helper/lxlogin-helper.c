@@ -45,12 +45,12 @@
  *     monitor serves the container on abstract unix sockets named after it,
  *     which any host user could bind first in the host's network namespace;
  *     in the child's own, which host root made and only host root can enter,
- *     no other uid can bind, intercept or answer them (core/asuser.c). Nor
+ *     no other uid can bind, intercept or answer them (core/local/asuser.c). Nor
  *     does anything of lxlogin ask them after the start: the parent (root)
  *     finds the container's init in the user's container cgroup, which only
  *     root and the user can put a process into, and checks it on a pidfd
  *     (pid 1 one pid namespace down, in a user namespace the user made;
- *     core/running.c). Status, stop and every attach (lxlogin-shell,
+ *     core/local/running.c). Status, stop and every attach (lxlogin-shell,
  *     lxloginctl exec, the boot wait) use only that. For network = veth the
  *     parent makes the veth pair into that init's network namespace and
  *     configures both ends (network.c). It releases the lock, and drops to
@@ -60,6 +60,16 @@
  *     process - into the user's cgroup, so that the session and all it runs
  *     count against the user's quota and can attach to the container. A
  *     user's parent must be their own process (checked on a pidfd).
+ *  8. backend = lxd (core/lxd/lxd.c): steps 5-7 are LXD's. The root steps are
+ *     LXD's client, /usr/bin/lxc, run as root (real, effective, saved) with
+ *     a fixed environment: the socket and project from lxlogin.conf, the
+ *     instance named after the caller, values from the policy. "shell" (the
+ *     caller's own container only; lxlogin-shell calls it) starts it, then
+ *     becomes that client's "exec" of the session: the caller passes only
+ *     -t, -l, a TERM and LANG of 64 plain characters at most, and the
+ *     command, which goes after "--" to /bin/sh -c inside. The caller keeps
+ *     its stdio and nothing else: no socket, no certificate, and a process
+ *     it cannot signal or trace.
  */
 
 #include <errno.h>
@@ -89,8 +99,45 @@ char testhook_pause_at[64];
 
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_NOT_CONTAINED = 3 };
 #define ARG_MAX_LEN 4096
+#define CMD_MAX_LEN (128 * 1024) /* shell's -c COMMAND: the kernel's own bound of one argument */
+#define ENV_VALUE_MAX 64
 
-static const char usage[] = "usage: lxlogin-helper start|stop|status [USER] | session USER\n";
+static const char usage[] = "usage: lxlogin-helper start|stop|status [USER] | session USER\n"
+			    "       lxlogin-helper shell [-t] [-l] [term=TERM] [lang=LANG] [-c COMMAND]\n";
+
+/* TERM or LANG as a session may pass it on: 1 to 64 of A-Z, a-z, 0-9, '.', '_', '-', '+', '@'. */
+static bool env_value_ok(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n > ENV_VALUE_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') || (v[i] >= '0' && v[i] <= '9') ||
+		      strchr("._-+@", v[i])))
+			return false;
+	return true;
+}
+
+/* shell's arguments (after "shell"); false on anything else */
+static bool shell_args(int argc, char **argv, struct lxd_session *s, bool *login)
+{
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-t") == 0)
+			s->terminal = true;
+		else if (strcmp(argv[i], "-l") == 0)
+			*login = true;
+		else if (strncmp(argv[i], "term=", 5) == 0) /* one it cannot pass on is left out */
+			s->term = env_value_ok(argv[i] + 5) ? argv[i] + 5 : NULL;
+		else if (strncmp(argv[i], "lang=", 5) == 0)
+			s->lang = env_value_ok(argv[i] + 5) ? argv[i] + 5 : NULL;
+		else if (strcmp(argv[i], "-c") == 0 && i + 2 == argc)
+			s->shell_cmd = argv[++i];
+		else
+			return false;
+	}
+	return true;
+}
 
 static void die(int code, const char *msg)
 {
@@ -237,6 +284,7 @@ int main(int argc, char **argv)
 {
 	struct core_err err = { "", "" };
 	struct core_user user;
+	struct lxd_session shell = { 0 };
 	const char *cmd, *name;
 	char own_name[POLICY_NAME_MAX + 1] = "";
 	uid_t ruid = getuid();
@@ -246,9 +294,13 @@ int main(int argc, char **argv)
 	/* 1. entry */
 	if (argc < 1 || !argv[0] || !argv[0][0])
 		die(EXIT_USAGE, NULL);
-	for (int i = 0; i < argc; i++)
-		if (strnlen(argv[i], ARG_MAX_LEN + 1) > ARG_MAX_LEN)
+	for (int i = 0; i < argc; i++) {
+		bool command =
+			i >= 2 && i == argc - 1 && strcmp(argv[1], "shell") == 0 && strcmp(argv[i - 1], "-c") == 0;
+		size_t max = command ? CMD_MAX_LEN : ARG_MAX_LEN;
+		if (strnlen(argv[i], max + 1) > max)
 			die(EXIT_USAGE, "argument too long");
+	}
 	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
 		fds_sane();
 		(void)!write(1, "lxlogin-helper " LXLOGIN_VERSION "\n", sizeof("lxlogin-helper " LXLOGIN_VERSION));
@@ -272,11 +324,20 @@ int main(int argc, char **argv)
 	rlimits_sane();
 
 	/* 3. identity */
-	if (argc < 2 || argc > 3)
+	if (argc < 2)
 		die(EXIT_USAGE, usage);
 	cmd = argv[1];
+	if (strcmp(cmd, "shell") == 0) {
+		bool login = false;
+		if (ruid == 0 || !shell_args(argc - 2, argv + 2, &shell, &login))
+			die(EXIT_USAGE, usage);
+		shell.record = login && !shell.shell_cmd && shell.terminal;
+		argc = 2; /* the caller's own container, whatever the arguments hold */
+	}
+	if (argc > 3)
+		die(EXIT_USAGE, usage);
 	if (strcmp(cmd, "start") != 0 && strcmp(cmd, "stop") != 0 && strcmp(cmd, "status") != 0 &&
-	    strcmp(cmd, "session") != 0)
+	    strcmp(cmd, "session") != 0 && strcmp(cmd, "shell") != 0)
 		die(EXIT_USAGE, usage);
 	if (strcmp(cmd, "session") == 0 && ruid != 0)
 		die(EXIT_FAILED, "only root (the PAM module) may open a session (refused)");
@@ -300,13 +361,22 @@ int main(int argc, char **argv)
 	caps_narrow();
 
 	/* 5-6. the work; stop and status need only the account, whatever the policy says now */
-	r = strcmp(cmd, "start") == 0 || strcmp(cmd, "session") == 0 ? core_user_load(name, &user, &err)
-								     : core_user_load_admin(name, &user, &err);
+	r = strcmp(cmd, "stop") != 0 && strcmp(cmd, "status") != 0 ? core_user_load(name, &user, &err)
+								   : core_user_load_admin(name, &user, &err);
 	if (r < 0) {
 		become_caller(ruid, rgid);
 		die(r == -ENOENT && strstr(err.msg, "is not contained") ? EXIT_NOT_CONTAINED : EXIT_FAILED, err.msg);
 	}
-	if (strcmp(cmd, "start") == 0 || strcmp(cmd, "session") == 0) {
+	if (strcmp(cmd, "shell") == 0) {
+		/* 8. backend = lxd: the session is LXD's client, exec'd as root: the user's stdio and nothing else */
+		if (user.policy.values.backend != POLICY_BACKEND_LXD)
+			r = core_fail(&err, -EINVAL,
+				      "shell is for backend = lxd; lxlogin-shell enters a local container");
+		else
+			r = core_start(&user, &err);
+		if (r == 0)
+			r = lxd_session_exec(&user, &shell, &err);
+	} else if (strcmp(cmd, "start") == 0 || strcmp(cmd, "session") == 0) {
 		r = core_start(&user, &err);
 		if (r == 0 && err.note[0]) /* a start the admin should know about (quota = warn) */
 			syslog(LOG_AUTHPRIV | LOG_WARNING, "lxlogin: %s", err.note);
@@ -315,11 +385,17 @@ int main(int argc, char **argv)
 	} else if (strcmp(cmd, "stop") == 0) {
 		r = core_stop(&user, &err);
 	} else {
-		enum core_state state;
-		pid_t init;
-		r = core_status(&user, &state, &init, &err);
-		if (r == 0)
-			snprintf(err.msg, sizeof(err.msg), state == CORE_RUNNING ? "running %d" : "stopped", (int)init);
+		struct core_status st;
+		r = core_status(&user, &st, &err);
+		if (r == 0 && st.member[0])
+			snprintf(err.msg, sizeof(err.msg), "%s on %s",
+				 st.state == CORE_RUNNING   ? "running"
+				 : st.state == CORE_STOPPED ? "stopped"
+							    : "unreachable",
+				 st.member);
+		else if (r == 0)
+			snprintf(err.msg, sizeof(err.msg), st.state == CORE_RUNNING ? "running %d" : "stopped",
+				 (int)st.init);
 	}
 	core_user_free(&user);
 	become_caller(ruid, rgid);

@@ -79,3 +79,20 @@ int policy_hostname(const char *tmpl, const char *user, char *buf, size_t size)
 	buf[n - start] = '\0';
 	return 0;
 }
+
+/* A path safe in an fstab-style line and as a chain of plain names:
+ * absolute, only [A-Za-z0-9._/-], no "." or ".." component. */
+bool policy_path_plain(const char *s)
+{
+	if (s[0] != '/')
+		return false;
+	for (const char *p = s; *p; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' ||
+		      *p == '_' || *p == '/' || *p == '-'))
+			return false;
+		if (p[0] == '/' && p[1] == '.' &&
+		    (p[2] == '/' || p[2] == '\0' || (p[2] == '.' && (p[3] == '/' || p[3] == '\0'))))
+			return false;
+	}
+	return true;
+}

@@ -50,6 +50,9 @@ enum policy_key {
 	POLICY_POOL,	      /* lxlogin.conf only */
 	POLICY_NAT,	      /* lxlogin.conf only */
 	POLICY_QUOTA,	      /* lxlogin.conf only */
+	POLICY_BACKEND,	      /* lxlogin.conf only */
+	POLICY_LXD_SOCKET,    /* lxlogin.conf only */
+	POLICY_LXD_PROJECT,   /* lxlogin.conf only */
 	POLICY_EXEMPT_USERS,  /* lxlogin.conf only */
 	POLICY_EXEMPT_GROUPS, /* lxlogin.conf only */
 	POLICY_PRIORITY,      /* groups.d only */
@@ -72,10 +75,14 @@ enum policy_gateway { POLICY_GATEWAY_AUTO, POLICY_GATEWAY_NONE, POLICY_GATEWAY_A
 enum policy_home { POLICY_HOME_HOST, POLICY_HOME_CONTAINER };
 /* a disk or inode limit the filesystem cannot enforce: no session, or a warning, or the keys unused */
 enum policy_quota { POLICY_QUOTA_REQUIRE, POLICY_QUOTA_WARN, POLICY_QUOTA_OFF };
+/* where containers run: this host's liblxc, or an LXD cluster reached through a member's socket */
+enum policy_backend { POLICY_BACKEND_LOCAL, POLICY_BACKEND_LXD };
 
 #define POLICY_NEVER UINT32_MAX /* idle_stop = never */
 #define POLICY_BRIDGE_MAX 15	/* IFNAMSIZ - 1 */
 #define POLICY_VLAN_MAX 4094
+#define POLICY_SOCKET_MAX 107 /* sun_path - 1 */
+#define POLICY_PROJECT_MAX 63 /* an LXD project name */
 
 struct policy_values {
 	char image[POLICY_IMAGE_MAX + 1];
@@ -111,6 +118,9 @@ struct policy_values {
 	uint32_t pool_first, pool_last;	    /* 0, 0: the whole subnet */
 	bool nat;			    /* outbound masquerade, by lxloginctl network setup */
 	enum policy_quota quota;	    /* lxlogin.conf only */
+	enum policy_backend backend;	    /* lxlogin.conf only */
+	char lxd_socket[POLICY_SOCKET_MAX + 1];
+	char lxd_project[POLICY_PROJECT_MAX + 1];
 };
 
 /* Where a value came from: file NULL means the built-in default. */
@@ -190,6 +200,7 @@ void policy_account_free(struct policy_account *a);
 /* names.c */
 bool policy_name_valid(const char *name);
 int policy_hostname(const char *tmpl, const char *user, char *buf, size_t size);
+bool policy_path_plain(const char *path);
 
 /* net.c: addresses and the network keys' rules */
 int policy_ipv4_parse(const char *s, uint32_t *ret);

@@ -63,6 +63,9 @@ static const struct {
 	[POLICY_POOL] = { "pool", SCOPE_GLOBAL },
 	[POLICY_NAT] = { "nat", SCOPE_GLOBAL },
 	[POLICY_QUOTA] = { "quota", SCOPE_GLOBAL },
+	[POLICY_BACKEND] = { "backend", SCOPE_GLOBAL },
+	[POLICY_LXD_SOCKET] = { "lxd_socket", SCOPE_GLOBAL },
+	[POLICY_LXD_PROJECT] = { "lxd_project", SCOPE_GLOBAL },
 	[POLICY_EXEMPT_USERS] = { "exempt_users", SCOPE_GLOBAL },
 	[POLICY_EXEMPT_GROUPS] = { "exempt_groups", SCOPE_GLOBAL },
 	[POLICY_PRIORITY] = { "priority", SCOPE_GROUP },
@@ -115,6 +118,9 @@ void policy_values_default(struct policy_values *v)
 		.isolate = true,
 		.hwaddr_auto = true,
 		.bridge = "lxlbr0",
+		.backend = POLICY_BACKEND_LOCAL,
+		.lxd_socket = "/var/lib/lxd/unix.socket",
+		.lxd_project = "lxlogin",
 	};
 }
 
@@ -396,6 +402,37 @@ static int parse_bridge(const char *s, char *dst, char *why, size_t n)
 	return 0;
 }
 
+/* An absolute plain path (no "..", ".", "//") that fits a unix socket's address. */
+static int parse_socket(const char *s, char *dst, char *why, size_t n)
+{
+	size_t len = strlen(s);
+
+	if (len > POLICY_SOCKET_MAX || !policy_path_plain(s)) {
+		snprintf(why, n, "'%.60s' is not a socket path (absolute, no '.' or '..' parts, at most %d bytes)", s,
+			 POLICY_SOCKET_MAX);
+		return -EINVAL;
+	}
+	memcpy(dst, s, len + 1);
+	return 0;
+}
+
+/* An LXD project name lxlogin uses: 1 to 63 of a-z, 0-9, '-', starting with a letter. */
+static int parse_project(const char *s, char *dst, char *why, size_t n)
+{
+	size_t len = strlen(s);
+	bool ok = len >= 1 && len <= POLICY_PROJECT_MAX && s[0] >= 'a' && s[0] <= 'z';
+
+	for (size_t i = 0; ok && i < len; i++)
+		ok = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-';
+	if (!ok) {
+		snprintf(why, n, "'%.40s' is not a project name (1 to %d of a-z, 0-9, '-', starting with a letter)", s,
+			 POLICY_PROJECT_MAX);
+		return -EINVAL;
+	}
+	memcpy(dst, s, len + 1);
+	return 0;
+}
+
 static int parse_address(const char *s, uint32_t *ret, char *why, size_t n)
 {
 	if (policy_ipv4_parse(s, ret) < 0) {
@@ -470,6 +507,7 @@ int policy_value_parse(enum policy_key key, const char *s, struct policy_values 
 	static const char *const networks[] = { "none", "veth", NULL };
 	static const char *const homes[] = { "host", "container", NULL };
 	static const char *const quotas[] = { "require", "warn", "off", NULL };
+	static const char *const backends[] = { "local", "lxd", NULL };
 	uint64_t u;
 	unsigned w;
 	int r;
@@ -578,6 +616,15 @@ int policy_value_parse(enum policy_key key, const char *s, struct policy_values 
 		return 0;
 	case POLICY_BRIDGE:
 		return parse_bridge(s, v->bridge, why, n);
+	case POLICY_BACKEND:
+		r = parse_word(s, backends, &w, why, n);
+		if (r == 0)
+			v->backend = (enum policy_backend)w;
+		return r;
+	case POLICY_LXD_SOCKET:
+		return parse_socket(s, v->lxd_socket, why, n);
+	case POLICY_LXD_PROJECT:
+		return parse_project(s, v->lxd_project, why, n);
 	case POLICY_SUBNET:
 		return parse_subnet(s, v, why, n);
 	case POLICY_POOL:
@@ -719,6 +766,15 @@ int policy_value_format(enum policy_key key, const struct policy_values *v, char
 	case POLICY_BRIDGE:
 		r = snprintf(buf, size, "%s", v->bridge);
 		break;
+	case POLICY_BACKEND:
+		r = snprintf(buf, size, "%s", v->backend == POLICY_BACKEND_LXD ? "lxd" : "local");
+		break;
+	case POLICY_LXD_SOCKET:
+		r = snprintf(buf, size, "%s", v->lxd_socket);
+		break;
+	case POLICY_LXD_PROJECT:
+		r = snprintf(buf, size, "%s", v->lxd_project);
+		break;
 	case POLICY_SUBNET:
 		policy_ipv4_format(v->subnet, a);
 		r = v->subnet_prefix ? snprintf(buf, size, "%s/%u", a, v->subnet_prefix) : snprintf(buf, size, "none");
@@ -853,6 +909,15 @@ void policy_value_copy(enum policy_key key, struct policy_values *dst, const str
 		break;
 	case POLICY_BRIDGE:
 		memcpy(dst->bridge, src->bridge, sizeof(dst->bridge));
+		break;
+	case POLICY_BACKEND:
+		dst->backend = src->backend;
+		break;
+	case POLICY_LXD_SOCKET:
+		memcpy(dst->lxd_socket, src->lxd_socket, sizeof(dst->lxd_socket));
+		break;
+	case POLICY_LXD_PROJECT:
+		memcpy(dst->lxd_project, src->lxd_project, sizeof(dst->lxd_project));
 		break;
 	case POLICY_SUBNET:
 		dst->subnet = src->subnet;

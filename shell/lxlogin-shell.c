@@ -214,6 +214,39 @@ static void agent_start(struct attach_proc *s, struct agent_host *h)
 }
 
 /*
+ * backend = lxd: the container is an instance of the cluster, perhaps on
+ * another machine. The helper starts it and becomes LXD's client for the
+ * session (lxlogin-helper(8) step 8): this process only hands over what
+ * the session asked for.
+ */
+static int lxd_session(const struct attach_req *req)
+{
+	char term[80], lang[80];
+	const char *t = getenv("TERM"), *l = getenv("LANG");
+	const char *argv[12] = { "lxlogin-helper", "shell" };
+	size_t n = 2;
+
+	if (getenv("SSH_AUTH_SOCK"))
+		fprintf(stderr, "lxlogin: agent forwarding (ssh -A) does not reach a container of the cluster "
+				"(backend = lxd)\n");
+	if (req->terminal)
+		argv[n++] = "-t";
+	if (req->login)
+		argv[n++] = "-l";
+	if (t && snprintf(term, sizeof(term), "term=%s", t) < (int)sizeof(term))
+		argv[n++] = term;
+	if (l && snprintf(lang, sizeof(lang), "lang=%s", l) < (int)sizeof(lang))
+		argv[n++] = lang;
+	if (req->shell_cmd) {
+		argv[n++] = "-c";
+		argv[n++] = req->shell_cmd;
+	}
+	argv[n] = NULL;
+	execv(HELPER, (char *const *)argv);
+	return fail("no session: the helper could not be run", strerror(errno));
+}
+
+/*
  * The mosh client runs `mosh-server new ...` over ssh, then talks UDP to the
  * host's address: mosh-server would run inside the container, whose UDP
  * ports nothing publishes, and the client would give up after 19 s without
@@ -258,6 +291,8 @@ int main(int argc, char **argv)
 	req.terminal = attach_wants_terminal();
 	req.record = req.login && !req.shell_cmd && req.terminal; /* seen inside: who, last, loginctl */
 	have_policy = core_user_load(user, &cu, &err) == 0;	  /* the policy files are readable as shipped */
+	if (have_policy && cu.policy.values.backend == POLICY_BACKEND_LXD)
+		return lxd_session(&req);
 	req.agent = agent_wanted(have_policy ? &cu : NULL, &agent);
 	env[n_env++] = (char *)"PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
 	for (char **e = environ; *e && n_env < ENV_MAX; e++)

@@ -51,6 +51,7 @@ ct_setup() {
 	install -m 0755 -o root -g root "$SRC/ctl/lxlogin-mkimage" "$BIN/lxlogin-mkimage"
 	install -m 0755 -o root -g root "$SRC/shell/lxlogin-usage" "$BIN/lxlogin-usage"
 	install -m 0755 -o root -g root "$SRC/shell/lxlogin-sshd" "$BIN/lxlogin-sshd"
+	install -m 0755 -o root -g root "$SRC/shell/lxlogin-identity" "$BIN/lxlogin-identity"
 	"$BUILD/lxloginctl" image build busybox busybox >/dev/null || fail "lxloginctl image build busybox failed"
 	install -m 4755 -o root -g root "$BUILD/lxlogin-helper" "$HELPER"
 	install -m 4755 -o root -g root "$BUILD/lxlogin-helper-testhooks" "$HOOKED"

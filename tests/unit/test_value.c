@@ -172,6 +172,39 @@ static void words(void **state)
 	parse_err(POLICY_QUOTA, "no", "'no' is not allowed (use require or warn or off)");
 }
 
+/* backend = lxd and where its cluster is: lxlogin.conf only, plain paths and LXD's project names */
+static void backend_values(void **state)
+{
+	parse_ok(POLICY_BACKEND, "local", "local");
+	parse_ok(POLICY_BACKEND, "lxd", "lxd");
+	parse_err(POLICY_BACKEND, "incus", "'incus' is not allowed (use local or lxd)");
+	parse_ok(POLICY_LXD_SOCKET, "/var/lib/lxd/unix.socket", "/var/lib/lxd/unix.socket");
+	parse_err(POLICY_LXD_SOCKET, "unix.socket",
+		  "'unix.socket' is not a socket path (absolute, no '.' or '..' parts, at most 107 bytes)");
+	parse_err(POLICY_LXD_SOCKET, "/var/lib/lxd/../x",
+		  "'/var/lib/lxd/../x' is not a socket path (absolute, no '.' or '..' parts, at most 107 bytes)");
+	parse_err(POLICY_LXD_SOCKET, "/run/a b",
+		  "'/run/a b' is not a socket path (absolute, no '.' or '..' parts, at most 107 bytes)");
+	{
+		char longer[120] = "/run/";
+		memset(longer + 5, 'a', sizeof(longer) - 6);
+		parse_err(
+			POLICY_LXD_SOCKET, longer,
+			"'/run/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' is not a socket path (absolute, no "
+			"'.' or '..' parts, at most 107 bytes)");
+	}
+	parse_ok(POLICY_LXD_PROJECT, "lxlogin", "lxlogin");
+	parse_ok(POLICY_LXD_PROJECT, "logins-2", "logins-2");
+	parse_err(POLICY_LXD_PROJECT, "Logins",
+		  "'Logins' is not a project name (1 to 63 of a-z, 0-9, '-', starting with a letter)");
+	parse_err(POLICY_LXD_PROJECT, "a_b",
+		  "'a_b' is not a project name (1 to 63 of a-z, 0-9, '-', starting with a letter)");
+	assert_true(policy_key_allowed(POLICY_BACKEND, POLICY_SCOPE_GLOBAL));
+	assert_false(policy_key_allowed(POLICY_BACKEND, POLICY_SCOPE_GROUP));
+	assert_false(policy_key_allowed(POLICY_LXD_SOCKET, POLICY_SCOPE_USER));
+	assert_false(policy_key_allowed(POLICY_LXD_PROJECT, POLICY_SCOPE_USER));
+}
+
 /* disk and inodes: sizes and counts with the binary suffixes, never a percentage, never 0 for unlimited */
 static void disk_limits(void **state)
 {
@@ -288,6 +321,7 @@ int main(void)
 		cmocka_unit_test(counts),
 		cmocka_unit_test(durations),
 		cmocka_unit_test(words),
+		cmocka_unit_test(backend_values),
 		cmocka_unit_test(disk_limits),
 		cmocka_unit_test(network_values),
 		cmocka_unit_test(names_and_templates),

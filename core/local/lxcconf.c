@@ -101,8 +101,8 @@ int lxcconf_render(const struct lxcconf_in *in, char **ret_text)
 	const struct policy_values *v = &in->policy->values;
 	struct buf b = { 0 };
 
-	if (!policy_name_valid(in->user) || !home_is_valid(in->home) || !path_is_plain(in->rootfs) ||
-	    !path_is_plain(in->seccomp) || !path_is_plain(in->log))
+	if (!policy_name_valid(in->user) || !home_is_valid(in->home) || !policy_path_plain(in->rootfs) ||
+	    !policy_path_plain(in->seccomp) || !policy_path_plain(in->log))
 		return -EINVAL;
 	add(&b, "# Made by lxlogin from the policy; rewritten at every start. Do not edit.\n");
 	add(&b, "lxc.uts.name = %s\n", in->hostname);
@@ -125,12 +125,12 @@ int lxcconf_render(const struct lxcconf_in *in, char **ret_text)
 		add(&b, "lxc.mount.auto = cgroup:rw:force\n");
 	if (in->apparmor_missing)
 		add(&b, "lxc.apparmor.profile = unconfined\n");
-	if (in->resolv && path_is_plain(in->resolv)) /* optional: root inside may have made it a link */
+	if (in->resolv && policy_path_plain(in->resolv)) /* optional: root inside may have made it a link */
 		add(&b, "lxc.mount.entry = %s etc/resolv.conf none bind,create=file,optional 0 0\n", in->resolv);
 	if (in->cpuset && in->cpuset[0] && strspn(in->cpuset, "0123456789,-") == strlen(in->cpuset))
 		add(&b, "lxc.cgroup.cpuset.cpus = %s\n", in->cpuset);
 	for (size_t i = 0; i < in->n_ro; i++)
-		if (path_is_plain(in->ro[i].src) && path_is_plain(in->ro[i].dst))
+		if (policy_path_plain(in->ro[i].src) && policy_path_plain(in->ro[i].dst))
 			add(&b, "lxc.mount.entry = %s %s none bind,ro,optional 0 0\n", in->ro[i].src,
 			    in->ro[i].dst + 1);
 	if (in->lxcfs) /* /proc/meminfo, cpuinfo, uptime ... of the container: free and top show its limits */

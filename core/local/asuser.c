@@ -329,12 +329,14 @@ void asuser_boot_wait(const struct core_user *u, const struct cgroup_layout *l)
 int core_exec(const struct core_user *u, bool as_root, char *const argv[], int *ret_status, struct core_err *e)
 {
 	struct cgroup_layout layout = { 0 };
-	enum core_state state;
+	struct core_status st;
 	int status, r;
 	pid_t pid;
 
-	r = core_status(u, &state, &pid, e);
-	if (r == 0 && state != CORE_RUNNING)
+	if (u->policy.values.backend == POLICY_BACKEND_LXD)
+		return lxd_exec(u, as_root, argv, ret_status, e);
+	r = core_status(u, &st, e);
+	if (r == 0 && st.state != CORE_RUNNING)
 		r = core_fail(e, -ESRCH, "the container of %s is not running (lxloginctl start %s)", u->acct.name,
 			      u->acct.name);
 	if (r == 0)
