@@ -574,7 +574,8 @@ static int lxd_admin_reap(const struct policy_values *v)
 			printf("%s: left running: %s\n", line, err.msg);
 			continue;
 		}
-		if (u.policy.values.idle_stop_s != POLICY_NEVER && idle >= (int64_t)u.policy.values.idle_stop_s) {
+		/* every time, not only once idle: a session seen now is activity (lxd.c marks it) */
+		if (u.policy.values.idle_stop_s != POLICY_NEVER) {
 			human_duration(idle, a, sizeof(a));
 			human_duration(u.policy.values.idle_stop_s, b, sizeof(b));
 			if ((r = core_stop_idle(&u, u.policy.values.idle_stop_s, &err)) < 0) {

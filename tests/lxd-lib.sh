@@ -12,6 +12,9 @@ LXT_LXD_BRIDGE=lxt-lxdbr
 LXT_LXD_NET=10.231.77
 LXT_LXD_MEMBERS="1 2 3"
 LXT_LXD_PROJECT=lxt # the project of the backend's instances: LXC names them PROJECT_NAME
+# Three daemons on two CPUs, busy shifting a new instance's files, can miss the default 20 s of
+# heartbeats: the cluster would take a live member for dead. A member killed is OFFLINE after this.
+LXT_LXD_OFFLINE_S=60
 
 lxd_dir() { printf '%s/n%s' "$LXT_LXD_ROOT" "$1"; }
 lxd_addr() { printf '%s.1%s' "$LXT_LXD_NET" "$1"; }
@@ -100,6 +103,7 @@ lxd_bootstrap() {
 	  server_name: n1
 	  enabled: true
 	EOF
+	[ $? = 0 ] && lxd_on 1 config set cluster.offline_threshold "$LXT_LXD_OFFLINE_S" # a cluster's key
 }
 
 lxd_join() {

@@ -602,6 +602,8 @@ static int lxd_stop_idle(const struct core_user *u, uint32_t idle_s, struct core
 	if (r < 0 || !in.exists || strcmp(in.status, "RUNNING") != 0)
 		return r;
 	r = exec_sessions(u, &sessions, e);
+	if (r == 0 && sessions > 0) /* idle time counts from the last time a session was seen */
+		core_mark_active(u->acct.name);
 	if (r < 0 || sessions > 0)
 		return r;
 	idle = core_idle_seconds(u->acct.name);

@@ -118,6 +118,22 @@ run ssh_as lxt-c3 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null |
 expect_line "... which the kernel enforces inside" "268435456"
 run ssh_as lxt-c3 'echo 2147483648 > /sys/fs/cgroup/memory/memory.limit_in_bytes; echo max > /sys/fs/cgroup/memory.max'
 expect_match "the user cannot raise it from inside" "(Permission denied|Read-only)"
+# the admin's commands on an instance wherever it is; a policy change reaches it at its next start
+m2=$(lxc_p list --format csv -c n,L | awk -F, '$1 == "lxt-c2" { print $2 }')
+run "$CTL" exec lxt-c2 -- sh -c 'echo "host=$(hostname) user=$(id -un)"'
+expect_line "lxloginctl exec: in lxt-c2's instance (on $m2), as the user" "host=lxt-c2 user=lxt-c2"
+run "$CTL" exec --root lxt-c2 -- id -u
+expect_line "lxloginctl exec --root: root inside" "0"
+expect_rc "lxloginctl exec: the command's exit status" 7 "$CTL" exec lxt-c2 -- sh -c 'exit 7'
+sed -i 's/^memory = 256M$/memory = 128M/' "$LXT_CONFIG_DIR/users.d/lxt-c3.conf"
+expect_rc "lxloginctl restart lxt-c3" 0 "$CTL" restart lxt-c3
+run lxc_p config get lxt-c3 limits.memory
+expect_line "... the new memory = 128M is the instance's" "134217728B"
+run ssh_as lxt-c3 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max'
+expect_line "... and the kernel's inside" "134217728"
+expect_rc "lxloginctl stop lxt-c3" 0 "$CTL" stop lxt-c3
+run "$CTL" status lxt-c3
+expect_match "... status: stopped on its member" "^stopped on n[123]$"
 run ssh_as lxt-c3 'ls -a /dev/lxd 2>&1; ls /var/lib/lxd 2>&1'
 expect_no_match "no LXD socket inside the instance" "sock|unix.socket"
 run as_user lxt-c3 env LXD_SOCKET="$SOCK" LXD_CONF=/tmp/lxt-lxc-conf lxc list
@@ -166,7 +182,13 @@ other=$(lxc_p list --format csv -c n,L | awk -F, -v m="$down" '$2 != m { print $
 	{ fail "no instance off the gateway's member" "$(lxc_p list --format csv -c n,L)"; finish; exit 1; }
 ssh_as "$victim" 'echo kept > kept.txt'
 lxd_member_stop "${down#n}"
-wait_for "the cluster marks $down OFFLINE" sh -c "LXD_DIR=$(lxd_dir 1) lxc cluster list --format csv | grep -q '^$down,.*,OFFLINE,'"
+# the event, bounded: the cluster marks it OFFLINE once LXT_LXD_OFFLINE_S pass without a heartbeat
+for i in $(seq $((LXT_LXD_OFFLINE_S * 30))); do
+	LXD_DIR=$(lxd_dir 1) lxc cluster list --format csv | grep -q "^$down,.*,OFFLINE," && break
+	sleep 0.1
+done
+run lxd_on 1 cluster list --format csv
+expect_match "the cluster marks $down OFFLINE" "^$down,.*,OFFLINE,"
 run ssh_as "$victim" hostname
 [ "$RC" != 0 ] && pass "member $down down: $victim gets no session" || fail "member down: $victim got in" "$OUT"
 expect_match "... and is told which member, and since when" "member $down is OFFLINE: No heartbeat for .* \(20[0-9-]+ "
