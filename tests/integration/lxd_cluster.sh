@@ -11,7 +11,9 @@ why=$(lxd_missing)
 . "$SRC/tests/sshd-lib.sh"
 debian_sshd_setup scp sftp rsync
 trap 'ct_cleanup; lxd_cluster_down' EXIT
-out=$(lxd_cluster_up 2>&1) || { fail "the test cluster did not form" "$out"; finish; exit 1; }
+# not in a subshell: what lxd_cluster_up records (whether it made lxc.pivot) is for lxd_cluster_down
+lxd_cluster_up >"$SSHD_DIR/lxd-up.log" 2>&1 ||
+	{ fail "the test cluster did not form" "$(cat "$SSHD_DIR/lxd-up.log")"; finish; exit 1; }
 pass "cluster: three LXD members, each in its own network namespace"
 run ip -n lxt-lxd2 route get 192.0.2.1
 expect_match "cluster: a member has no route out of the machine" "unreachable"
