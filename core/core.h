@@ -319,6 +319,7 @@ int core_reset(const struct core_user *u, bool delete, char *archived, size_t si
 int core_user_load(const char *name, struct core_user *ret, struct core_err *e);
 int core_user_load_admin(const char *name, struct core_user *ret, struct core_err *e);
 void core_user_free(struct core_user *u);
+void core_site_values(struct policy_values *v);
 int core_lock(const char *name, uint32_t timeout_s, struct core_err *e);
 int core_lock_stopped(const struct core_user *u, struct core_err *e);
 int core_lock_try(const char *name);

@@ -106,6 +106,16 @@ int core_user_load(const char *name, struct core_user *u, struct core_err *e)
 	return 0;
 }
 
+/* lxlogin.conf's values (the backend, where its cluster is), or the defaults if it cannot be read (doctor says why). */
+void core_site_values(struct policy_values *v)
+{
+	struct policy_diag diag = { 0 };
+
+	if (policy_global_values(LXLOGIN_CONFIG_DIR, v, &diag) < 0)
+		policy_values_default(v);
+	policy_diag_free(&diag);
+}
+
 /*
  * The same for what an admin must always be able to do to a container
  * lxlogin made (stop, destroy, reset, status, exec), whatever the policy says
@@ -123,10 +133,7 @@ int core_user_load_admin(const char *name, struct core_user *u, struct core_err 
 		return r;
 	if (u->policy.verdict != POLICY_CONTAINED) { /* the defaults, on the site's backend */
 		struct policy_values site;
-		struct policy_diag diag = { 0 };
-		if (policy_global_values(LXLOGIN_CONFIG_DIR, &site, &diag) < 0)
-			policy_values_default(&site);
-		policy_diag_free(&diag);
+		core_site_values(&site);
 		policy_values_default(&u->policy.values);
 		u->policy.values.backend = site.backend;
 		memcpy(u->policy.values.lxd_socket, site.lxd_socket, sizeof(site.lxd_socket));

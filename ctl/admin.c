@@ -254,16 +254,6 @@ static void json_int(const char *key, int64_t v)
 }
 
 /* Names and images are [A-Za-z0-9._-] (validated): no escaping needed. */
-/* The site's lxlogin.conf values (the backend); the defaults if it cannot be read (doctor says why). */
-static void site_values(struct policy_values *v)
-{
-	struct policy_diag diag = { 0 };
-
-	if (policy_global_values(LXLOGIN_CONFIG_DIR, v, &diag) < 0)
-		policy_values_default(v);
-	policy_diag_free(&diag);
-}
-
 /* backend = lxd: every instance of lxlogin's project, with the member that holds it. */
 static int lxd_admin_list(const struct policy_values *v, bool json)
 {
@@ -312,7 +302,7 @@ int admin_list(bool json)
 	char **names = NULL;
 	size_t n;
 
-	site_values(&site);
+	core_site_values(&site);
 	if (site.backend == POLICY_BACKEND_LXD)
 		return lxd_admin_list(&site, json);
 	if (cgroup_layout_open(&layout, &err) < 0) {
@@ -599,7 +589,7 @@ int admin_reap(void)
 	size_t n;
 	int failed = 0;
 
-	site_values(&site);
+	core_site_values(&site);
 	if (site.backend == POLICY_BACKEND_LXD)
 		return lxd_admin_reap(&site);
 	if (cgroup_layout_open(&layout, &err) < 0) {

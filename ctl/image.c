@@ -106,6 +106,20 @@ static void store_clear_leftovers(int images)
 	closedir(d);
 }
 
+/* STATE/images, with the store's lock held in *ret_lock and what an interrupted run left cleared. */
+static int store_open(int *ret_lock, struct core_err *e)
+{
+	__do_close int images = state_dir_open("images", 0755, e);
+
+	if (images < 0)
+		return images;
+	*ret_lock = store_lock(images, e);
+	if (*ret_lock < 0)
+		return *ret_lock;
+	store_clear_leftovers(images);
+	return move_fd(images);
+}
+
 /*
  * Run lxlogin-mkimage as the init of a new pid and mount namespace. Whatever
  * happens to lxloginctl, the build's processes and mounts do not outlive it.
@@ -271,13 +285,9 @@ int image_build(const char *name, const struct image_source *src, struct core_er
 		return core_fail(e, -EINVAL, "--packages: a comma-separated list of Debian package names");
 	if (src->kind == IMAGE_DEBIAN && src->mirror && !mirror_valid(src->mirror))
 		return core_fail(e, -EINVAL, "--mirror: an http://, https:// or file:/// URL");
-	images = state_dir_open("images", 0755, e);
+	images = store_open(&lock, e);
 	if (images < 0)
 		return images;
-	lock = store_lock(images, e);
-	if (lock < 0)
-		return lock;
-	store_clear_leftovers(images);
 	if (faccessat(images, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return core_fail(e, -EEXIST, "image %s exists (lxloginctl image remove %s first, or use another name)",
 				 name, name);
@@ -446,13 +456,9 @@ int image_remove(const char *name, bool force, struct core_err *e)
 
 	if (!policy_name_valid(name))
 		return core_fail(e, -EINVAL, "'%.40s' is not a valid image name", name);
-	images = state_dir_open("images", 0755, e);
+	images = store_open(&lock, e);
 	if (images < 0)
 		return images;
-	lock = store_lock(images, e);
-	if (lock < 0)
-		return lock;
-	store_clear_leftovers(images);
 	image = openat(images, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (image < 0)
 		return core_fail(e, -ENOENT, "no image %s (lxloginctl image list shows them)", name);
@@ -519,13 +525,9 @@ int image_publish(const char *name, struct core_err *e)
 	policy_diag_free(&diag);
 	if (r < 0)
 		return core_fail(e, r, "%s/lxlogin.conf has problems (lxloginctl policy check)", LXLOGIN_CONFIG_DIR);
-	images = state_dir_open("images", 0755, e);
+	images = store_open(&lock, e);
 	if (images < 0)
 		return images;
-	lock = store_lock(images, e);
-	if (lock < 0)
-		return lock;
-	store_clear_leftovers(images);
 	snprintf(from, sizeof(from), "%s/images/%s", LXLOGIN_STATE_DIR, name);
 	if (fstatat(images, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
 		return core_fail(e, -ENOENT, "no image %s in %s/images (lxloginctl image list)", name,
