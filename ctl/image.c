@@ -84,7 +84,7 @@ static int store_lock(int images, struct core_err *e)
 	return move_fd(fd);
 }
 
-/* Under the store lock, any .build-* or .remove-* entry was left by an interrupted run. */
+/* Under the store lock, any .build-*, .remove-* or .publish-* entry was left by an interrupted run. */
 static void store_clear_leftovers(int images)
 {
 	__do_close int fd = openat(images, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -95,7 +95,8 @@ static void store_clear_leftovers(int images)
 		return;
 	fd = -EBADF;
 	while ((de = readdir(d)))
-		if (strncmp(de->d_name, ".build-", 7) == 0 || strncmp(de->d_name, ".remove-", 8) == 0) {
+		if (strncmp(de->d_name, ".build-", 7) == 0 || strncmp(de->d_name, ".remove-", 8) == 0 ||
+		    strncmp(de->d_name, ".publish-", 9) == 0) {
 			int r = tree_remove(dirfd(d), de->d_name, IMAGE_TREE_DEPTH);
 			if (r < 0)
 				fprintf(stderr, "lxloginctl: cannot clear %s/images/%s: %s\n", LXLOGIN_STATE_DIR,

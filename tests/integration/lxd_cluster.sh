@@ -28,8 +28,12 @@ CONF
 run "$CTL" policy check
 last_rc() { [ "$RC" = 0 ] && pass "$1" || fail "$1 (exit $RC)" "$OUT"; }
 last_rc "policy check accepts backend = lxd"
+# what a publish killed midway leaves: its work directory, cleared by the next one
+mkdir -p "$LXT_STATE_DIR/images/.publish-$DEBIAN_IMAGE" && head -c 1M /dev/zero > "$LXT_STATE_DIR/images/.publish-$DEBIAN_IMAGE/image.tar"
 run "$CTL" image publish "$DEBIAN_IMAGE"
 last_rc "lxloginctl image publish $DEBIAN_IMAGE"
+expect_line "... clears what an interrupted publish left" "lxloginctl: cleared .publish-$DEBIAN_IMAGE, left by an interrupted run"
+[ ! -e "$LXT_STATE_DIR/images/.publish-$DEBIAN_IMAGE" ] && pass "... and leaves no work directory" || fail "work directory left"
 run lxd_on 1 image list --format csv -c l
 expect_line "... LXD has it as lxlogin/$DEBIAN_IMAGE" "lxlogin/$DEBIAN_IMAGE"
 
