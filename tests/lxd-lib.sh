@@ -15,6 +15,13 @@ LXT_LXD_PROJECT=lxt # the project of the backend's instances: LXC names them PRO
 # Three daemons on two CPUs, busy shifting a new instance's files, can miss the default 20 s of
 # heartbeats: the cluster would take a live member for dead. A member killed is OFFLINE after this.
 LXT_LXD_OFFLINE_S=60
+# The members' storage pool: btrfs on a loop file of each member's (LXD enforces a root disk's size
+# there, by qgroup) where the kernel and btrfs-progs allow, else dir (no size enforced)
+LXT_LXD_DRIVER=dir
+if command -v mkfs.btrfs >/dev/null && { grep -qw btrfs /proc/filesystems || modprobe btrfs 2>/dev/null; }; then
+	LXT_LXD_DRIVER=btrfs
+fi
+LXT_LXD_POOL_SIZE=8GiB # sparse: what the instances write
 
 lxd_dir() { printf '%s/n%s' "$LXT_LXD_ROOT" "$1"; }
 lxd_addr() { printf '%s.1%s' "$LXT_LXD_NET" "$1"; }
@@ -59,6 +66,10 @@ lxd_member_stop() {
 	kill -9 "$pid" 2>/dev/null
 	while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
 	rm -f "$(lxd_dir "$n")/lxt.pid"
+	# its pool's loop device (btrfs) goes with the last mount of it, which was in its namespace
+	for l in $(losetup -n -O NAME -j "$(lxd_dir "$n")/disks/local.img" 2>/dev/null); do
+		losetup -d "$l" 2>/dev/null
+	done
 }
 
 # lxd_cgroup_kill DIR: every process in the pids cgroup DIR and below it, killed
@@ -94,7 +105,8 @@ lxd_bootstrap() {
 	networks: []
 	storage_pools:
 	- name: local
-	  driver: dir
+	  driver: $LXT_LXD_DRIVER
+	  config: {$( [ "$LXT_LXD_DRIVER" = dir ] || echo "size: $LXT_LXD_POOL_SIZE")}
 	profiles:
 	- name: default
 	  devices:
@@ -119,8 +131,8 @@ lxd_join() {
 	  member_config:
 	  - entity: storage-pool
 	    name: local
-	    key: source
-	    value: ""
+	    key: $( [ "$LXT_LXD_DRIVER" = dir ] && echo source || echo size)
+	    value: "$( [ "$LXT_LXD_DRIVER" = dir ] || echo "$LXT_LXD_POOL_SIZE")"
 	EOF
 }
 

@@ -358,6 +358,82 @@ static int limits_apply(const struct core_user *u, struct core_err *e)
 	return lxc_ok(u, "setting the policy's limits", args, NULL, &o, e);
 }
 
+/* Pool drivers that enforce a root disk's size= whatever they sit on (dir does only on a project quota). */
+static bool driver_enforces_size(const char *driver)
+{
+	static const char *const enforcing[] = { "btrfs", "zfs", "lvm", "ceph" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(enforcing); i++)
+		if (strcmp(driver, enforcing[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Why the instance's disk limits are not enforced ("" if they are): its root's pool and driver. */
+static int disk_unenforced(const struct core_user *u, char *why, size_t size, struct core_err *e)
+{
+	const char *get[] = { "config", "device", "get", u->acct.name, "root", "pool", NULL };
+	const char *show[] = { "storage", "show", NULL, NULL };
+	char pool[128], driver[64] = "";
+	LXC_OUT(o);
+	int r = lxc_ok(u, "reading the root disk's pool", get, NULL, &o, e);
+
+	if (r < 0)
+		return r;
+	snprintf(pool, sizeof(pool), "%.*s", (int)strcspn(o.out, "\n"), o.out);
+	show[2] = pool;
+	r = lxc_ok(u, "reading the storage pool", show, NULL, &o, e);
+	if (r < 0)
+		return r;
+	for (const char *p = o.out; *p; p += strcspn(p, "\n"), p += *p == '\n')
+		if (strncmp(p, "driver: ", 8) == 0)
+			snprintf(driver, sizeof(driver), "%.*s", (int)strcspn(p + 8, "\n"), p + 8);
+	why[0] = '\0';
+	if (u->policy.values.inodes.kind != POLICY_LIMIT_UNLIMITED)
+		snprintf(why, size, "LXD has no inode limit (inodes = is set)");
+	else if (!driver_enforces_size(driver))
+		snprintf(why, size,
+			 "the root disk's pool %s has the %s driver, whose size limit lxlogin cannot tell is enforced "
+			 "(btrfs, zfs, lvm and ceph pools enforce it)",
+			 pool, driver[0] ? driver : "unknown");
+	return 0;
+}
+
+/*
+ * disk as the size of the instance's own root disk (a copy of the profile's,
+ * made at the first start), at every start; quota = off, or no disk, lifts
+ * it. With disk or inodes set, a limit the pool cannot enforce refuses the
+ * start (quota = require) or is noted (warn), as on the local backend.
+ */
+static int disk_apply(const struct core_user *u, struct core_err *e)
+{
+	const struct policy_values *v = &u->policy.values;
+	char size[48] = "size=", why[300];
+	const char *set[] = { "config", "device", "set", u->acct.name, "root", size, NULL };
+	const char *override[] = { "config", "device", "override", u->acct.name, "root", size, NULL };
+	LXC_OUT(o);
+	int r;
+
+	if (v->quota != POLICY_QUOTA_OFF && v->disk.kind != POLICY_LIMIT_UNLIMITED)
+		snprintf(size, sizeof(size), "size=%" PRIu64 "B", v->disk.value);
+	r = lxc_run(v, set, NULL, v->start_timeout_s + LXC_GRACE_S, &o, e);
+	if (r == 0 && o.status != 0) /* the root disk is still the profile's */
+		r = lxc_ok(u, "giving the instance its own root disk", override, NULL, &o, e);
+	if (r < 0 || v->quota == POLICY_QUOTA_OFF ||
+	    (v->disk.kind == POLICY_LIMIT_UNLIMITED && v->inodes.kind == POLICY_LIMIT_UNLIMITED))
+		return r;
+	r = disk_unenforced(u, why, sizeof(why), e);
+	if (r < 0 || !why[0])
+		return r;
+	if (v->quota == POLICY_QUOTA_REQUIRE)
+		return core_fail(e, -EOPNOTSUPP,
+				 "the policy limits the disk of %s, but %s; or set quota = warn in lxlogin.conf",
+				 u->acct.name, why);
+	snprintf(e->note, sizeof(e->note), "the disk limits of %s are not enforced (quota = warn): %s", u->acct.name,
+		 why);
+	return 0;
+}
+
 /* The project lxlogin's instances live in, made at the first use if the admin did not make it. */
 static int project_ensure(const struct policy_values *v, struct core_err *e)
 {
@@ -434,13 +510,6 @@ static int lxd_start(const struct core_user *u, struct core_err *e)
 		return core_fail(e, -EINVAL,
 				 "the user name %s cannot name an LXD instance (a-z, 0-9 and '-' only, a letter first)",
 				 u->acct.name);
-	if (u->policy.values.disk.kind != POLICY_LIMIT_UNLIMITED ||
-	    u->policy.values.inodes.kind != POLICY_LIMIT_UNLIMITED)
-		if (u->policy.values.quota == POLICY_QUOTA_REQUIRE)
-			return core_fail(e, -EOPNOTSUPP,
-					 "%s has a disk or inodes limit, which backend = lxd does not apply "
-					 "(quota = require)",
-					 u->acct.name);
 	lock = core_lock(u->acct.name, u->policy.values.start_timeout_s, e);
 	if (lock < 0)
 		return lock;
@@ -460,6 +529,8 @@ static int lxd_start(const struct core_user *u, struct core_err *e)
 	}
 	if (!in.exists || strcmp(in.status, "STOPPED") == 0) {
 		r = limits_apply(u, e);
+		if (r == 0)
+			r = disk_apply(u, e);
 		if (r == 0)
 			r = lxc_ok(u, "starting the instance", start, NULL, &o, e);
 		if (r < 0)

@@ -140,6 +140,31 @@ expect_line "... and the kernel's inside" "134217728"
 expect_rc "lxloginctl stop lxt-c3" 0 "$CTL" stop lxt-c3
 run "$CTL" status lxt-c3
 expect_match "... status: stopped on its member" "^stopped on n[123]$"
+# disk: the size of the instance's own root disk; inodes: none in LXD, so refused (quota = require)
+printf 'inodes = 100000\n' >> "$LXT_CONFIG_DIR/users.d/lxt-c3.conf"
+run ssh_as lxt-c3 true
+[ "$RC" != 0 ] && pass "inodes = set, quota = require: no session (LXD has no inode limit)" || fail "inodes: got in" "$OUT"
+expect_match "... and the user is told why" "LXD has no inode limit"
+sed -i '/^inodes = /d' "$LXT_CONFIG_DIR/users.d/lxt-c3.conf"
+printf 'disk = 1G\n' >> "$LXT_CONFIG_DIR/users.d/lxt-c3.conf"
+if [ "$LXT_LXD_DRIVER" = btrfs ]; then
+	run ssh_as lxt-c3 'head -c 1500M /dev/zero 2>&1 >fill; echo rc=$?; stat -c %s fill; rm -f fill'
+	expect_match "disk = 1G: a 1.5 GB write is stopped inside" "(Disk quota exceeded|No space left)"
+	[ "$(printf '%s\n' "$OUT" | tail -1)" -lt 1073741824 ] 2>/dev/null && pass "... before 1 GiB is written" ||
+		fail "disk: the write went past 1 GiB" "$OUT"
+else
+	run ssh_as lxt-c3 true
+	echo "SKIPPED: disk = 1G enforced inside: the test cluster's pool is dir (no btrfs here), where LXD enforces no size"
+fi
+run lxc_p config device get lxt-c3 root size
+expect_line "... it is the size of the instance's root disk" "1073741824B"
+run lxc_p storage show local
+expect_line "... on the $LXT_LXD_DRIVER pool" "driver: $LXT_LXD_DRIVER"
+sed -i '/^disk = /d' "$LXT_CONFIG_DIR/users.d/lxt-c3.conf"
+expect_rc "without disk, lxloginctl restart lxt-c3" 0 "$CTL" restart lxt-c3
+run lxc_p config device get lxt-c3 root size
+expect_line "... lifts the size" ""
+expect_rc "lxloginctl stop lxt-c3" 0 "$CTL" stop lxt-c3
 run ssh_as lxt-c3 'ls -a /dev/lxd 2>&1; ls /var/lib/lxd 2>&1'
 expect_no_match "no LXD socket inside the instance" "sock|unix.socket"
 run as_user lxt-c3 env LXD_SOCKET="$SOCK" LXD_CONF=/tmp/lxt-lxc-conf lxc list
