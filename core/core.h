@@ -343,6 +343,14 @@ bool lxd_name_valid(const char *name);
 int lxd_session_exec(const struct core_user *u, const struct lxd_session *s, struct core_err *e);
 int lxd_exec(const struct core_user *u, bool as_root, char *const argv[], int *ret_status, struct core_err *e);
 int lxd_list(const struct policy_values *v, char **ret, struct core_err *e);
+struct lxd_member {
+	char name[64];
+	char state[32];	   /* ONLINE, OFFLINE, EVACUATED... */
+	char message[256]; /* "Fully operational", "No heartbeat for 61s (...)" */
+};
+#define LXD_MEMBERS_MAX 64
+int lxd_members(const struct policy_values *v, struct lxd_member *ret, size_t max, size_t *n, struct core_err *e);
+int lxd_image_published(const struct policy_values *v, const char *name, bool *ret, struct core_err *e);
 int lxd_image_publish(const struct policy_values *v, const char *tarball, const char *name, struct core_err *e);
 
 /* asuser.c: what a child does after it dropped to the user for good */

@@ -878,6 +878,66 @@ static size_t orphan_layers(void)
 }
 
 /*
+ * backend = lxd: what a login needs of the cluster. The client, the member
+ * whose socket lxlogin.conf names answering, every member ONLINE, and the
+ * image of the site's default and of each instance's user published.
+ */
+static size_t lxd_doctor(const struct policy_values *site)
+{
+	struct lxd_member m[LXD_MEMBERS_MAX];
+	struct core_err err = { "", "" };
+	__do_free char *text = NULL;
+	size_t n, problems = 0, online = 0;
+	bool have;
+
+	if (access("/usr/bin/lxc", X_OK) != 0) {
+		printf("problem: backend = lxd, but LXD's client /usr/bin/lxc is not installed (apt-get install "
+		       "lxd-client)\n");
+		return 1;
+	}
+	if (lxd_members(site, m, ARRAY_SIZE(m), &n, &err) < 0) {
+		printf("problem: backend = lxd: %s\n", err.msg);
+		return 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(m[i].state, "ONLINE") == 0) {
+			online++;
+			continue;
+		}
+		problems++;
+		printf("problem: LXD cluster member %s is %s: %s (its users cannot log in)\n", m[i].name, m[i].state,
+		       m[i].message);
+	}
+	if (n)
+		printf("lxd: %zu of %zu cluster members online (%s, project %s)\n", online, n, site->lxd_socket,
+		       site->lxd_project);
+	else
+		printf("lxd: a server that is not a cluster (%s, project %s)\n", site->lxd_socket, site->lxd_project);
+	if (lxd_image_published(site, site->image, &have, &err) == 0 && !have) {
+		problems++;
+		printf("problem: the default image %s is not in LXD as lxlogin/%s (lxloginctl image publish %s)\n",
+		       site->image, site->image, site->image);
+	}
+	if (lxd_list(site, &text, &err) < 0)
+		return problems;
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		struct core_user u;
+		line[strcspn(line, ",")] = '\0';
+		if (core_user_load_admin(line, &u, &err) < 0)
+			continue;
+		if (strcmp(u.policy.values.image, site->image) != 0 &&
+		    lxd_image_published(site, u.policy.values.image, &have, &err) == 0 && !have) {
+			problems++;
+			printf("problem: %s's image %s is not in LXD as lxlogin/%s: a new instance cannot be made "
+			       "(lxloginctl image publish %s)\n",
+			       line, u.policy.values.image, u.policy.values.image, u.policy.values.image);
+		}
+		core_user_free(&u);
+	}
+	return problems;
+}
+
+/*
  * doctor: what a crash or a reboot can leave behind that is lxlogin's, and
  * nothing else: mounts under the run dir in the host's mount namespace
  * (lxlogin mounts only in private ones), user cgroups with no process left
@@ -890,6 +950,7 @@ int admin_doctor(bool fix, const char *sshd_config)
 {
 	struct cgroup_layout layout = { 0 };
 	struct core_err err = { "", "" };
+	struct policy_values site;
 	static char mounts[64][512];
 	size_t n_mounts, problems = 0, fixed = 0, locks = 0;
 	__do_close int lockdir = -EBADF;
@@ -898,6 +959,9 @@ int admin_doctor(bool fix, const char *sshd_config)
 		printf("note: AppArmor is on but LXC's %s profile is not loaded: containers run without an "
 		       "AppArmor profile (install apparmor and liblxc-common, then systemctl reload apparmor)\n",
 		       LXC_APPARMOR_PROFILE);
+	core_site_values(&site);
+	if (site.backend == POLICY_BACKEND_LXD)
+		problems += lxd_doctor(&site);
 	problems += quota_doctor();
 	lxcfs_note();
 	syslog_note();

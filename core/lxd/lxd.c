@@ -290,33 +290,56 @@ static int instance_get(const struct core_user *u, struct lxd_instance *ret, str
 	return 0;
 }
 
-/* Why a member cannot serve the instance: "member n2 is OFFLINE: No heartbeat for 21s (2026-...)". */
-static void member_why(const struct core_user *u, const char *member, char *buf, size_t size)
+/* The cluster's members, at most max; none (0, *n = 0) for a server that is not a cluster. */
+int lxd_members(const struct policy_values *v, struct lxd_member *ret, size_t max, size_t *n, struct core_err *e)
 {
 	const char *args[] = { "cluster", "list", "--format", "csv", NULL };
 	LXC_OUT(o);
+	int r = lxc_run(v, args, NULL, LXC_GRACE_S, &o, e);
+
+	*n = 0;
+	if (r < 0)
+		return r;
+	if (o.status != 0 && strstr(o.err, "isn't part of a cluster"))
+		return 0;
+	if (o.status != 0)
+		return core_fail(e, -EIO, "LXD (%s): listing the cluster's members: %s", v->lxd_socket, o.err);
+	for (const char *p = o.out; *p && *n < max; p += strcspn(p, "\n"), p += *p == '\n') {
+		struct lxd_member *m = &ret[*n];
+		char skip[256];
+		const char *rest = csv_field(p, m->name, sizeof(m->name));
+		for (int i = 1; i < 6; i++) /* url, roles, architecture, failure domain, description */
+			rest = csv_field(rest, skip, sizeof(skip));
+		rest = csv_field(rest, m->state, sizeof(m->state));
+		csv_field(rest, m->message, sizeof(m->message));
+		if (m->name[0])
+			(*n)++;
+	}
+	return 0;
+}
+
+/* Why a member cannot serve the instance: "member n2 is OFFLINE: No heartbeat for 21s (2026-...)". */
+static void member_why(const struct core_user *u, const char *member, char *buf, size_t size)
+{
+	struct lxd_member m[LXD_MEMBERS_MAX];
 	struct core_err ignored;
-	const char *p;
+	size_t n;
 
 	snprintf(buf, size, "its member %s does not answer", member);
-	if (lxc_run(&u->policy.values, args, NULL, LXC_GRACE_S, &o, &ignored) < 0 || o.status != 0)
+	if (lxd_members(&u->policy.values, m, ARRAY_SIZE(m), &n, &ignored) < 0)
 		return;
-	for (p = o.out; *p; p += strcspn(p, "\n"), p += *p == '\n') {
-		char f[8][256];
-		const char *rest = p;
-		for (int i = 0; i < 8; i++)
-			rest = csv_field(rest, f[i], sizeof(f[i]));
-		if (strcmp(f[0], member) == 0 && strcmp(f[6], "ONLINE") == 0) {
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(m[i].name, member) != 0)
+			continue;
+		if (strcmp(m[i].state, "ONLINE") == 0)
 			snprintf(buf, size,
 				 "its cluster member %.63s does not answer (its last heartbeat is so recent that the "
 				 "cluster still counts it ONLINE)",
 				 member);
-			return;
-		}
-		if (strcmp(f[0], member) == 0) {
-			snprintf(buf, size, "its cluster member %.63s is %.20s: %.200s", member, f[6], f[7]);
-			return;
-		}
+		else
+			snprintf(buf, size, "its cluster member %.63s is %.20s: %.200s", member, m[i].state,
+				 m[i].message);
+		return;
 	}
 }
 
@@ -807,6 +830,27 @@ int lxd_list(const struct policy_values *v, char **ret, struct core_err *e)
 		return core_fail(e, -EIO, "LXD (%s, project %s): %s", v->lxd_socket, v->lxd_project, o.err);
 	*ret = strdup(o.out);
 	return *ret ? 0 : -ENOMEM;
+}
+
+/* Whether LXD has the image lxlogin/NAME (published by lxloginctl image publish). */
+int lxd_image_published(const struct policy_values *v, const char *name, bool *ret, struct core_err *e)
+{
+	const char *args[] = { "image", "list", "--format", "csv", "-c", "l", NULL };
+	char alias[POLICY_NAME_MAX + 16], field[POLICY_NAME_MAX + 16];
+	LXC_OUT(o);
+	int r = lxc_run(v, args, NULL, LXC_GRACE_S, &o, e);
+
+	*ret = false;
+	if (r < 0)
+		return r;
+	if (o.status != 0)
+		return core_fail(e, -EIO, "LXD (%s): listing the images: %s", v->lxd_socket, o.err);
+	snprintf(alias, sizeof(alias), "lxlogin/%s", name);
+	for (const char *p = o.out; *p; p += strcspn(p, "\n"), p += *p == '\n') {
+		csv_field(p, field, sizeof(field));
+		*ret = *ret || strcmp(field, alias) == 0;
+	}
+	return 0;
 }
 
 /* lxloginctl image publish: the tarball as image lxlogin/NAME, replacing one of that alias. */

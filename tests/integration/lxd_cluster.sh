@@ -66,6 +66,18 @@ for u in lxt-c1 lxt-c2; do
 done
 run "$CTL" status lxt-c1
 expect_match "lxloginctl status: running on its member" "^running on n[123]$"
+run "$CTL" doctor
+expect_line "doctor: the cluster's members, all online" "lxd: 3 of 3 cluster members online ($SOCK, project $LXT_LXD_PROJECT)"
+expect_line "doctor: the site's default image, not published, is named" \
+	"problem: the default image busybox is not in LXD as lxlogin/busybox (lxloginctl image publish busybox)"
+expect_no_match "... and no user's image is missing" "^problem: lxt-c"
+sed -i "s/^image = busybox$/image = $DEBIAN_IMAGE/" "$LXT_CONFIG_DIR/lxlogin.conf"
+sed -i "s/^image = $DEBIAN_IMAGE$/image = busybox/" "$LXT_CONFIG_DIR/users.d/lxt-c6.conf"
+run "$CTL" doctor
+expect_match "doctor: a user's image that LXD lacks is named" "^problem: lxt-c6's image busybox is not in LXD as lxlogin/busybox"
+expect_no_match "... and the default, published, is not" "^problem: the default image"
+sed -i "s/^image = $DEBIAN_IMAGE$/image = busybox/" "$LXT_CONFIG_DIR/lxlogin.conf"
+sed -i "s/^image = busybox$/image = $DEBIAN_IMAGE/" "$LXT_CONFIG_DIR/users.d/lxt-c6.conf"
 
 # --- the session: exit status, bytes, stderr apart, transfers
 expect_rc "exit status 42 comes back" 42 ssh_as lxt-c1 'exit 42'
@@ -220,6 +232,9 @@ for i in $(seq $((LXT_LXD_OFFLINE_S * 30))); do
 done
 run lxd_on 1 cluster list --format csv
 expect_match "the cluster marks $down OFFLINE" "^$down,.*,OFFLINE,"
+run "$CTL" doctor
+expect_match "doctor names the member down" "^problem: LXD cluster member $down is OFFLINE: No heartbeat for .*\(its users cannot log in\)$"
+expect_line "... and counts the others" "lxd: 2 of 3 cluster members online ($SOCK, project $LXT_LXD_PROJECT)"
 run ssh_as "$victim" hostname
 [ "$RC" != 0 ] && pass "member $down down: $victim gets no session" || fail "member down: $victim got in" "$OUT"
 expect_match "... and is told which member, and since when" "member $down is OFFLINE: No heartbeat for .* \(20[0-9-]+ "
