@@ -338,6 +338,7 @@ struct lxd_session {
 	const char *shell_cmd;	 /* -c CMD, or NULL */
 	char *const *argv;	 /* a command (lxloginctl exec), or NULL */
 	const char *term, *lang; /* from the user's environment, checked; or NULL */
+	const char *connection;	 /* SSH_CONNECTION, checked; or NULL */
 };
 bool lxd_name_valid(const char *name);
 int lxd_session_exec(const struct core_user *u, const struct lxd_session *s, struct core_err *e);

@@ -491,7 +491,8 @@ int image_remove(const char *name, bool force, struct core_err *e)
  * backend = lxd: the store's image NAME into LXD as lxlogin/NAME, replacing
  * one published before (instances made from it keep their copy). A unified
  * tarball: metadata.yaml, and rootfs/ with lxlogin-identity added at
- * /usr/libexec/lxlogin/ (what the backend runs inside at a first start).
+ * /usr/libexec/lxlogin/ (what the backend runs inside at a first start) and
+ * lxlogin-sshd at /usr/bin/ (in place of the local backend's mount point).
  */
 int image_publish(const char *name, struct core_err *e)
 {
@@ -504,6 +505,7 @@ int image_publish(const char *name, struct core_err *e)
 			"--xattrs",
 			"-cf",
 			tarball,
+			"--exclude=rootfs/usr/bin/lxlogin-sshd", /* the local backend's mount point */
 			"-C",
 			from,
 			"rootfs",
@@ -515,7 +517,9 @@ int image_publish(const char *name, struct core_err *e)
 			"--owner=0",
 			"--group=0",
 			"--transform=s,^lxlogin-identity$,rootfs/usr/libexec/lxlogin/lxlogin-identity,",
+			"--transform=s,^lxlogin-sshd$,rootfs/usr/bin/lxlogin-sshd,",
 			"lxlogin-identity",
+			"lxlogin-sshd",
 			NULL };
 	struct stat st;
 	int r, n;
@@ -533,8 +537,10 @@ int image_publish(const char *name, struct core_err *e)
 	if (fstatat(images, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
 		return core_fail(e, -ENOENT, "no image %s in %s/images (lxloginctl image list)", name,
 				 LXLOGIN_STATE_DIR);
-	if (stat(LXLOGIN_LIBEXEC_DIR "/lxlogin-identity", &st) < 0)
-		return core_fail(e, -ENOENT, "%s/lxlogin-identity is missing (reinstall lxlogin)", LXLOGIN_LIBEXEC_DIR);
+	if (stat(LXLOGIN_LIBEXEC_DIR "/lxlogin-identity", &st) < 0 ||
+	    stat(LXLOGIN_LIBEXEC_DIR "/lxlogin-sshd", &st) < 0)
+		return core_fail(e, -ENOENT, "%s/lxlogin-identity or lxlogin-sshd is missing (reinstall lxlogin)",
+				 LXLOGIN_LIBEXEC_DIR);
 	snprintf(tmp, sizeof(tmp), ".publish-%s", name);
 	dir = dir_ensure(images, tmp, 0700, 0, 0, tmp, e);
 	if (dir < 0)

@@ -66,7 +66,8 @@
  *     instance named after the caller, values from the policy. "shell" (the
  *     caller's own container only; lxlogin-shell calls it) starts it, then
  *     becomes that client's "exec" of the session: the caller passes only
- *     -t, -l, a TERM and LANG of 64 plain characters at most, and the
+ *     -t, -l, a TERM and LANG of 64 plain characters at most, an
+ *     SSH_CONNECTION of four fields of digits, hex, '.' and ':', and the
  *     command, which goes after "--" to /bin/sh -c inside. The caller keeps
  *     its stdio and nothing else: no socket, no certificate, and a process
  *     it cannot signal or trace.
@@ -102,8 +103,9 @@ enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_NOT_CONTAINED = 3 };
 #define CMD_MAX_LEN (128 * 1024) /* shell's -c COMMAND: the kernel's own bound of one argument */
 #define ENV_VALUE_MAX 64
 
-static const char usage[] = "usage: lxlogin-helper start|stop|status [USER] | session USER\n"
-			    "       lxlogin-helper shell [-t] [-l] [term=TERM] [lang=LANG] [-c COMMAND]\n";
+static const char usage[] =
+	"usage: lxlogin-helper start|stop|status [USER] | session USER\n"
+	"       lxlogin-helper shell [-t] [-l] [term=TERM] [lang=LANG] [conn=SSH_CONNECTION] [-c COMMAND]\n";
 
 /* TERM or LANG as a session may pass it on: 1 to 64 of A-Z, a-z, 0-9, '.', '_', '-', '+', '@'. */
 static bool env_value_ok(const char *v)
@@ -119,6 +121,23 @@ static bool env_value_ok(const char *v)
 	return true;
 }
 
+/* SSH_CONNECTION as sshd sets it: four fields (address, port, address, port) of [0-9A-Fa-f.:]. */
+static bool connection_ok(const char *v)
+{
+	size_t fields = 1, n = strlen(v);
+
+	if (n == 0 || n > 128 || v[0] == ' ' || v[n - 1] == ' ')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] == ' ' && v[i + 1] != ' ')
+			fields++;
+		else if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f') ||
+			   (v[i] >= 'A' && v[i] <= 'F') || v[i] == '.' || v[i] == ':'))
+			return false;
+	}
+	return fields == 4;
+}
+
 /* shell's arguments (after "shell"); false on anything else */
 static bool shell_args(int argc, char **argv, struct lxd_session *s, bool *login)
 {
@@ -131,6 +150,8 @@ static bool shell_args(int argc, char **argv, struct lxd_session *s, bool *login
 			s->term = env_value_ok(argv[i] + 5) ? argv[i] + 5 : NULL;
 		else if (strncmp(argv[i], "lang=", 5) == 0)
 			s->lang = env_value_ok(argv[i] + 5) ? argv[i] + 5 : NULL;
+		else if (strncmp(argv[i], "conn=", 5) == 0)
+			s->connection = connection_ok(argv[i] + 5) ? argv[i] + 5 : NULL;
 		else if (strcmp(argv[i], "-c") == 0 && i + 2 == argc)
 			s->shell_cmd = argv[++i];
 		else

@@ -221,14 +221,14 @@ static void agent_start(struct attach_proc *s, struct agent_host *h)
  */
 static int lxd_session(const struct attach_req *req)
 {
-	char term[80], lang[80];
-	const char *t = getenv("TERM"), *l = getenv("LANG");
+	char term[80], lang[80], conn[160];
+	const char *t = getenv("TERM"), *l = getenv("LANG"), *c = getenv("SSH_CONNECTION");
 	const char *argv[12] = { "lxlogin-helper", "shell" };
 	size_t n = 2;
 
 	if (getenv("SSH_AUTH_SOCK"))
 		fprintf(stderr, "lxlogin: agent forwarding (ssh -A) does not reach a container of the cluster "
-				"(backend = lxd)\n");
+				"(backend = lxd); through the stanza lxlogin-sshd --config prints, it does\n");
 	if (req->terminal)
 		argv[n++] = "-t";
 	if (req->login)
@@ -237,6 +237,8 @@ static int lxd_session(const struct attach_req *req)
 		argv[n++] = term;
 	if (l && snprintf(lang, sizeof(lang), "lang=%s", l) < (int)sizeof(lang))
 		argv[n++] = lang;
+	if (c && snprintf(conn, sizeof(conn), "conn=%s", c) < (int)sizeof(conn))
+		argv[n++] = conn;
 	if (req->shell_cmd) {
 		argv[n++] = "-c";
 		argv[n++] = req->shell_cmd;

@@ -740,7 +740,7 @@ int lxd_session_exec(const struct core_user *u, const struct lxd_session *s, str
 {
 	const struct policy_account *a = &u->acct;
 	char socket[POLICY_SOCKET_MAX + 16], conf[sizeof(LXLOGIN_RUN_DIR) + 16], uid[16], gid[16];
-	char env[6][300];
+	char env[7][300];
 	const char *argv[LXC_ARGS_MAX] = { "lxc",  "--project", u->policy.values.lxd_project,
 					   "exec", a->name,	s->terminal ? "-t" : "-T" };
 	size_t n = 6, k = 0;
@@ -758,6 +758,8 @@ int lxd_session_exec(const struct core_user *u, const struct lxd_session *s, str
 		snprintf(env[k++], sizeof(env[0]), "TERM=%s", s->term);
 	if (s->lang)
 		snprintf(env[k++], sizeof(env[0]), "LANG=%s", s->lang);
+	if (s->connection) /* lxlogin-sshd --config names the server by it */
+		snprintf(env[k++], sizeof(env[0]), "SSH_CONNECTION=%s", s->connection);
 	for (size_t i = 0; i < k; i++) {
 		argv[n++] = "--env";
 		argv[n++] = env[i];

@@ -10,7 +10,8 @@ why=$(lxd_missing)
 . "$SRC/tests/container-lib.sh"
 . "$SRC/tests/sshd-lib.sh"
 debian_sshd_setup scp sftp rsync
-trap 'ct_cleanup; lxd_cluster_down' EXIT
+BG=() # background clients and servers of the forwarding checks
+trap 'for p in "${BG[@]}"; do kill "$p" 2>/dev/null; done; ct_cleanup; lxd_cluster_down' EXIT
 # not in a subshell: what lxd_cluster_up records (whether it made lxc.pivot) is for lxd_cluster_down
 lxd_cluster_up >"$SSHD_DIR/lxd-up.log" 2>&1 ||
 	{ fail "the test cluster did not form" "$(cat "$SSHD_DIR/lxd-up.log")"; finish; exit 1; }
@@ -202,6 +203,68 @@ expect_rc "... and an option of LXD's client" 2 as_user lxt-c1 "$HELPER" shell -
 run as_user lxt-c1 "$HELPER" shell "term=--user=0" -c 'echo "term=$TERM"; id -u'
 expect_no_match "... an option-like TERM is left out" "^term=--user=0$"
 expect_line "... and the session is still the user's" "$(uid_of lxt-c1)"
+run as_user lxt-c1 "$HELPER" shell "conn=-u 0 x;y" -c 'echo "conn=$SSH_CONNECTION"'
+expect_line "... an SSH_CONNECTION that is not four address and port fields is left out" "conn="
+run as_user lxt-c1 "$HELPER" shell "conn=10.0.0.1 50000 fd00::2 22" -c 'echo "conn=$SSH_CONNECTION"'
+expect_line "... one that is, is the session's" "conn=10.0.0.1 50000 fd00::2 22"
+
+# --- forwarding: lxlogin-sshd (published into the image) serves the stanza's inner login over the
+# session's stdio, so -L, -W, -R and -A happen in the instance, on whichever member holds it
+ssh_as lxt-c1 'mkdir -p -m 0700 .ssh && cat > .ssh/authorized_keys' < "$SSHD_DIR/client.pub"
+ssh_as lxt-c1 'cat > fwd_server.py' < "$SRC/tests/fwd_server.py"
+run ssh_as lxt-c1 'lxlogin-sshd --config'
+STANZA=$OUT
+ALIAS=$(printf '%s\n' "$STANZA" | sed -n 's/^Host //p')
+[ "$ALIAS" = lxt-c1.lxlogin ] && pass "lxlogin-sshd --config in an LXD instance: Host $ALIAS" || fail "stanza" "$STANZA"
+expect_line "... the gateway's address and port, from the session's SSH_CONNECTION" "	Port $SSHD_PORT"
+run ssh_as lxt-c1 'lxlogin-sshd --known-hosts'
+KNOWN=$OUT
+run ssh_as lxt-c1 'stat -c "%U %a" /etc/lxlogin/sshd'
+expect_line "... its host key directory is the user's (made by lxlogin-identity)" "lxt-c1 700"
+CFG=$W/ssh_config
+{
+	printf '%s\n' "$STANZA" | sed "s|ProxyCommand ssh |ProxyCommand ssh -F $CFG |"
+	printf 'Host *\n\tIdentityFile %s\n\tUserKnownHostsFile %s\n\tStrictHostKeyChecking yes\n\tBatchMode yes\n' \
+		"$SSHD_DIR/client" "$W/known_hosts"
+	printf '\tLogLevel ERROR\n\tConnectTimeout 30\n\tExitOnForwardFailure yes\n'
+} >"$CFG"
+{
+	printf '%s\n' "$KNOWN"
+	echo "[127.0.0.1]:$SSHD_PORT $(cut -d' ' -f1-2 "$SSHD_DIR/hostkey.pub")"
+} >"$W/known_hosts"
+run ssh -F "$CFG" "$ALIAS" 'echo "$(id -un) $(hostname)"'
+expect_line "ssh $ALIAS: the inner login, its host key the one printed" "lxt-c1 lxt-c1"
+P=$((SSHD_PORT + 21)) LP=$((SSHD_PORT + 22)) RP=$((SSHD_PORT + 23))
+python3 "$SRC/tests/fwd_server.py" tcp 127.0.0.1 "$P" host-decoy "$W/decoy.log" >"$W/decoy.out" &
+BG+=($!)
+python3 "$SRC/tests/fwd_server.py" tcp 127.0.0.1 0 client-side "$W/client.log" >"$W/client.out" &
+BG+=($!)
+ssh_as lxt-c1 "exec python3 fwd_server.py tcp 127.0.0.1 $P inside inside.log" >"$W/inside.out" &
+BG+=($!)
+for f in decoy client inside; do wait_for "the $f server" grep -q '^ready' "$W/$f.out"; done
+CP=$(awk '/^ready/ { print $2; exit }' "$W/client.out")
+ssh -F "$CFG" -N -L "127.0.0.1:$LP:127.0.0.1:$P" "$ALIAS" &
+BG+=($!)
+wait_for "the -L port" bash -c "exec 3<>/dev/tcp/127.0.0.1/$LP"
+run curl -s "http://127.0.0.1:$LP/"
+expect_line "-L reaches the server inside the instance" "inside"
+run sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | ssh -F $CFG -W 127.0.0.1:$P $ALIAS"
+expect_line "-W connects in the instance" "inside"
+ssh -F "$CFG" -N -R "127.0.0.1:$RP:127.0.0.1:$CP" "$ALIAS" &
+BG+=($!)
+RGET="import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:$RP/').read().decode().strip())"
+wait_for "the -R listener inside" ssh_as lxt-c1 "python3 -c \"$RGET\""
+run ssh_as lxt-c1 "python3 -c \"$RGET\""
+expect_line "-R listens inside and reaches the client's side" "client-side"
+[ ! -s "$W/decoy.log" ] && pass "... and the gateway's decoy on the same port was never reached" || fail "decoy reached" "$(cat "$W/decoy.log")"
+eval "$(ssh-agent -s)" >/dev/null
+ssh-add -q "$SSHD_DIR/client" 2>/dev/null
+run ssh -F "$CFG" -A "$ALIAS" 'ssh-add -l'
+expect_match "-A: the agent reaches the instance" "$(ssh-keygen -lf "$SSHD_DIR/client.pub" | cut -d' ' -f2)"
+kill "$SSH_AGENT_PID" 2>/dev/null
+unset SSH_AUTH_SOCK SSH_AGENT_PID
+for p in "${BG[@]}"; do kill "$p" 2>/dev/null; done
+wait "${BG[@]}" 2>/dev/null
 
 # --- reap: an idle instance is stopped through the API; one with a session is not
 printf 'idle_stop = 1s\n' >> "$LXT_CONFIG_DIR/users.d/lxt-c4.conf"
