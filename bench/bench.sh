@@ -117,6 +117,57 @@ login_rows() {
 	row "$label, cold (a new user's first login)" "$W/cold-$tag"
 }
 login_rows busybox busybox "busybox image"
+
+# A hot login's parts on the server, without ssh's key exchange: what sshd does after PAM (become
+# the user, run their shell -c CMD), beside the same with the PAM module's step (lxlogin-helper
+# session, which places the caller in the user's cgroup) and the user's shell lxlogin-shell (the
+# attach); and su, whose shell is lxlogin-shell (helper start + attach, no PAM step). Microseconds
+# by bash's EPOCHREALTIME (no fork to read the clock), shown in ms.
+us_one() {
+	local s=${EPOCHREALTIME/./}
+	"$@" >/dev/null 2>&1 || { echo fail; return; }
+	echo $((${EPOCHREALTIME/./} - s))
+}
+# us_row NAME FILE [BASEFILE]: median and p95 in ms, and the median's difference from BASEFILE's
+us_row() {
+	local med p95 n bmed=""
+	read -r med p95 _ n < <(stats "$2")
+	[ -z "${3:-}" ] || read -r bmed _ < <(stats "$3")
+	printf '| %s | %s | %s | %s | %s |\n' "$1" "$(awk -v v="$med" 'BEGIN { printf "%.1f", v / 1000 }')" \
+		"$(awk -v v="$p95" 'BEGIN { printf "%.1f", v / 1000 }')" "$n" \
+		"$(awk -v a="$med" -v b="$bmed" 'BEGIN { if (b == "") print ""; else printf "%+.1f", (a - b) / 1000 }')"
+}
+hot_path_section() {
+	local u=lxt-hbusybox n=$((RUNS * 5)) uid gid
+	uid=$(id -u "$u") gid=$(id -g "$u")
+	local as_user=(setpriv "--reuid=$uid" "--regid=$gid" --clear-groups)
+	"$HELPER" start "$u" >/dev/null
+	echo
+	echo "## A hot login's parts on the server (busybox, container running), $n runs each (ms)"
+	echo
+	echo "| step | median | p95 | runs | + ms over the row it builds on |"
+	echo "| --- | --- | --- | --- | --- |"
+	for i in $(seq "$n"); do us_one "${as_user[@]}" /bin/sh -c true; done | grep -v fail > "$W/hp-sh"
+	for i in $(seq "$n"); do
+		us_one sh -c '"$1" session "$2" && shift 2 && exec "$@" /bin/sh -c true' sh "$HELPER" "$u" "${as_user[@]}"
+	done | grep -v fail > "$W/hp-session"
+	for i in $(seq "$n"); do
+		us_one sh -c '"$1" session "$2" && s=$3 && shift 3 && exec "$@" "$s" -c true' sh "$HELPER" "$u" "$SHELL_BIN" "${as_user[@]}"
+	done | grep -v fail > "$W/hp-full"
+	for i in $(seq "$n"); do us_one su -s /bin/sh "$u" -c true; done | grep -v fail > "$W/hp-su-sh"
+	for i in $(seq "$n"); do us_one su "$u" -c true; done | grep -v fail > "$W/hp-su-shell"
+	us_row "become the user, /bin/sh -c true (what sshd does after PAM; the baseline)" "$W/hp-sh"
+	us_row "... after lxlogin-helper session (the PAM module's step: the caller placed in the user's cgroup)" "$W/hp-session" "$W/hp-sh"
+	us_row "... and lxlogin-shell -c true instead of /bin/sh (the attach: a hot login's whole server side)" "$W/hp-full" "$W/hp-session"
+	us_row "su -s /bin/sh USER -c true" "$W/hp-su-sh"
+	us_row "su USER -c true, the user's shell lxlogin-shell (no PAM step: helper start, then the attach)" "$W/hp-su-shell" "$W/hp-su-sh"
+	echo
+	echo "- The whole server side of a hot login, over becoming the user with a plain shell: $(awk -v a="$(stats "$W/hp-full" | cut -d' ' -f1)" -v b="$(stats "$W/hp-sh" | cut -d' ' -f1)" 'BEGIN { printf "%+.1f ms", (a - b) / 1000 }')."
+}
+hot_path_section
+if [ "${LXLOGIN_BENCH_ONLY:-}" = hot-path ]; then
+	exit 0
+fi
 paths=(busybox) # the images of the command vs interactive table below
 if ct_cached_image "$DEBIAN_IMAGE" || "$CTL" image build debian "$DEBIAN_IMAGE" >/dev/null 2>&1; then
 	login_rows debian "$DEBIAN_IMAGE" "Debian image (systemd; the login waits for the boot)"

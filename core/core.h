@@ -315,11 +315,15 @@ int core_stop_idle(const struct core_user *u, uint32_t idle_s, struct core_err *
 int core_status(const struct core_user *u, struct core_status *ret, struct core_err *e);
 int core_reset(const struct core_user *u, bool delete, char *archived, size_t size, struct core_err *e);
 
-/* user.c: the account and policy, the lock, activity and last error of a user, whatever the backend */
-int core_user_load(const char *name, struct core_user *ret, struct core_err *e);
-int core_user_load_admin(const char *name, struct core_user *ret, struct core_err *e);
+/* user.c: who a user is (account and policy), whatever the backend */
+int core_user_account(const char *name, const struct layer_account *rec, struct core_user *u, struct core_err *e);
+int core_user_resolve(const char *name, struct core_user *ret, struct core_err *e);
 void core_user_free(struct core_user *u);
 void core_site_values(struct policy_values *v);
+
+/* state.c: what lxlogin keeps of a user (ranges, lock, activity, last error, runtime files) */
+int core_user_load(const char *name, struct core_user *ret, struct core_err *e);
+int core_user_load_admin(const char *name, struct core_user *ret, struct core_err *e);
 int core_lock(const char *name, uint32_t timeout_s, struct core_err *e);
 int core_lock_stopped(const struct core_user *u, struct core_err *e);
 int core_lock_try(const char *name);

@@ -78,8 +78,14 @@ static int run_helper(pam_handle_t *pamh, const char *user, unsigned timeout_s, 
 	if (pid == 0) {
 		char *const argv[] = { (char *)"lxlogin-helper", (char *)"session", (char *)user, NULL };
 		char *const envp[] = { NULL };
-		if (dup2(pipefd[1], STDERR_FILENO) < 0 ||
-		    pam_modutil_sanitize_helper_fds(pamh, PAM_MODUTIL_NULL_FD, PAM_MODUTIL_NULL_FD,
+		int null;
+		/* stderr first: the pipe may have got fd 0 or 1 */
+		if (dup2(pipefd[1], STDERR_FILENO) < 0 || (null = open("/dev/null", O_RDWR)) < 0 ||
+		    dup2(null, STDIN_FILENO) < 0 || dup2(null, STDOUT_FILENO) < 0)
+			_exit(1);
+		/* one call, not one close per possible fd (sshd's limit can be 100,000s) */
+		if (close_range(3, ~0U, 0) < 0 &&
+		    pam_modutil_sanitize_helper_fds(pamh, PAM_MODUTIL_IGNORE_FD, PAM_MODUTIL_IGNORE_FD,
 						    PAM_MODUTIL_IGNORE_FD) < 0)
 			_exit(1);
 		execve(HELPER, argv, envp);

@@ -267,6 +267,7 @@ int main(int argc, char **argv)
 	struct attach_proc session;
 	struct core_err err = { "", "" };
 	struct core_user cu;
+	struct policy_values site;
 	struct agent_host agent;
 	bool have_policy;
 	struct passwd *pw = getpwuid(getuid());
@@ -292,9 +293,11 @@ int main(int argc, char **argv)
 	req.gid = getgid();
 	req.terminal = attach_wants_terminal();
 	req.record = req.login && !req.shell_cmd && req.terminal; /* seen inside: who, last, loginctl */
-	have_policy = core_user_load(user, &cu, &err) == 0;	  /* the policy files are readable as shipped */
-	if (have_policy && cu.policy.values.backend == POLICY_BACKEND_LXD)
+	core_site_values(&site);				  /* the backend is the site's: lxlogin.conf alone */
+	if (site.backend == POLICY_BACKEND_LXD)
 		return lxd_session(&req);
+	/* the user's own policy (readable as shipped) only for what needs it: the agent, the banner */
+	have_policy = (req.record || getenv("SSH_AUTH_SOCK")) && core_user_resolve(user, &cu, &err) == 0;
 	req.agent = agent_wanted(have_policy ? &cu : NULL, &agent);
 	env[n_env++] = (char *)"PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
 	for (char **e = environ; *e && n_env < ENV_MAX; e++)

@@ -1,8 +1,9 @@
 #!/bin/bash
-# hardening.sh - every installed binary is PIE with full RELRO, now-binding, stack protector and fortify.
+# hardening.sh - every installed binary is PIE with full RELRO, now-binding, stack protector and fortify;
+# lxlogin-shell, on every hot login's path, loads no library it does not use.
 . "$(dirname "$0")/lib.sh"
 command -v readelf >/dev/null || skip "readelf (binutils) is not installed"
-for bin in "$BUILD/lxloginctl" "$BUILD/lxlogin-helper"; do
+for bin in "$BUILD/lxloginctl" "$BUILD/lxlogin-helper" "$BUILD/lxlogin-shell"; do
 	name=$(basename "$bin")
 	run readelf -h "$bin"
 	expect_match "$name is PIE" "Type:[[:space:]]+DYN"
@@ -15,4 +16,12 @@ for bin in "$BUILD/lxloginctl" "$BUILD/lxlogin-helper"; do
 	expect_match "$name uses the stack protector" "__stack_chk_fail"
 	expect_match "$name uses fortified calls" "__[a-z]+_chk"
 done
+# each library is relocated at every login: the shell needs libc and libseccomp (the container's
+# filter for the session), not liblxc, libsystemd, libsubid's audit and SELinux (the helper's)
+run readelf -dW "$BUILD/lxlogin-shell"
+needed=$(printf '%s\n' "$OUT" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort | tr '\n' ' ')
+case "$needed" in
+*liblxc* | *libsystemd* | *libaudit* | *libselinux* | *libcap*) fail "lxlogin-shell needs: $needed" ;;
+*) pass "lxlogin-shell needs neither liblxc, libsystemd, libaudit, libselinux nor libcap ($needed)" ;;
+esac
 finish
