@@ -168,6 +168,60 @@ hot_path_section
 if [ "${LXLOGIN_BENCH_ONLY:-}" = hot-path ]; then
 	exit 0
 fi
+
+# Density: N users' containers started by their first SSH login each (LXLOGIN_BENCH_DENSE_BUSYBOX,
+# default 1000; LXLOGIN_BENCH_DENSE_DEBIAN, default 300; a few logins at once), counted running,
+# then a hot login among them against the hot login with one container running (above). Where
+# fewer start than asked, the first refusal says what stopped them.
+# dense_logins TAG IMAGE N PARALLEL: users lxt-d$TAG1..N made, logged into; "ok running why" into
+# $W/dense-$TAG.out (not printed: in a subshell the users made would be unknown to the cleanup)
+dense_logins() {
+	local tag=$1 image=$2 n=$3 par=$4 i ok running why
+	for i in $(seq "$n"); do
+		ct_user "lxt-d$tag$i" "image = $image" "memory = 1G" "pids = 1000" >/dev/null || break
+		ssh_user_setup "lxt-d$tag$i"
+	done
+	seq "$n" | xargs -P "$par" -I{} sh -c '$1 "lxt-d$2{}@127.0.0.1" echo in 2>&1 | tail -1' sh "$SSH_CMD" "$tag" > "$W/dense-$tag"
+	ok=$(grep -cx in "$W/dense-$tag")
+	why=$(grep -vx in "$W/dense-$tag" | head -1)
+	running=0
+	for i in $(seq "$n"); do
+		"$HELPER" status "lxt-d$tag$i" 2>/dev/null | grep -q '^running' && running=$((running + 1))
+	done
+	echo "$ok $running ${why:-}" > "$W/dense-$tag.out"
+}
+density_section() {
+	local nb=${LXLOGIN_BENCH_DENSE_BUSYBOX:-1000} nd=${LXLOGIN_BENCH_DENSE_DEBIAN:-300}
+	local avail0 avail1 avail2 ok running why dok drunning dwhy
+	echo
+	echo "## Density: $nb busybox and $nd Debian containers, each started by its user's first SSH login"
+	echo
+	"$HELPER" start lxt-hbusybox >/dev/null
+	avail0=$(awk '/MemAvailable/ { print $2 }' /proc/meminfo)
+	dense_logins b busybox "$nb" 4
+	read -r ok running why < "$W/dense-b.out"
+	avail1=$(awk '/MemAvailable/ { print $2 }' /proc/meminfo)
+	dok=0 drunning=0 dwhy="no Debian image"
+	if ct_cached_image "$DEBIAN_IMAGE" || "$CTL" image build debian "$DEBIAN_IMAGE" >/dev/null 2>&1; then
+		dense_logins e "$DEBIAN_IMAGE" "$nd" 2
+		read -r dok drunning dwhy < "$W/dense-e.out"
+	fi
+	avail2=$(awk '/MemAvailable/ { print $2 }' /proc/meminfo)
+	for i in $(seq "$RUNS"); do one_login "$SSHD_PORT" lxt-hbusybox; done | grep -v fail > "$W/hot-dense"
+	echo "| login | median | p95 | runs | × plain |"
+	echo "| --- | --- | --- | --- | --- |"
+	row "busybox, hot, 1 container running" "$W/hot-busybox"
+	row "busybox, hot, $((running + drunning + 1)) containers running" "$W/hot-dense"
+	echo
+	echo "- busybox: $ok of $nb first logins got in, $running containers running after them${why:+; the first refusal: $why}; MemAvailable fell by $(((avail0 - avail1) / 1024)) MiB ($(((avail0 - avail1) / (running > 0 ? running : 1))) KiB each)."
+	echo "- Debian: $dok of $nd first logins got in, $drunning containers running after them${dwhy:+; the first refusal: $dwhy}; MemAvailable fell by $(((avail1 - avail2) / 1024)) MiB ($(((avail1 - avail2) / (drunning > 0 ? drunning : 1))) KiB each)."
+	echo "- With all of them running: $(ps -e --no-headers | wc -l) processes (pid_max $(cat /proc/sys/kernel/pid_max)), MemAvailable $((avail2 / 1024)) MiB, load $(cut -d' ' -f1-3 /proc/loadavg)."
+	{ seq "$nb" | sed 's/^/lxt-db/'; seq "$nd" | sed 's/^/lxt-de/'; } | xargs -P 8 -I{} "$HELPER" stop {} >/dev/null 2>&1
+}
+if [ "${LXLOGIN_BENCH_ONLY:-}" = density ]; then
+	density_section
+	exit 0
+fi
 paths=(busybox) # the images of the command vs interactive table below
 if ct_cached_image "$DEBIAN_IMAGE" || "$CTL" image build debian "$DEBIAN_IMAGE" >/dev/null 2>&1; then
 	login_rows debian "$DEBIAN_IMAGE" "Debian image (systemd; the login waits for the boot)"
