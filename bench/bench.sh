@@ -281,6 +281,11 @@ lxd_section() {
 	lxd_cluster_down
 }
 
+if [ "${LXLOGIN_BENCH_ONLY:-}" = lxd ]; then # the cluster rows beside the local Debian rows above
+	lxd_section
+	exit 0
+fi
+
 # network = veth: the same, plus the lease, the veth pair and both ends' setup (a bridge of the bench's own)
 printf 'bridge = lxtbrb\nsubnet = 10.213.79.1/24\n' >> "$LXT_CONFIG_DIR/lxlogin.conf"
 if "$CTL" network setup >/dev/null; then
