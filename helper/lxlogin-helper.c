@@ -381,12 +381,11 @@ int main(int argc, char **argv)
 	/* 4. capabilities */
 	caps_narrow();
 
-	/* 5-6. the work; stop and status need only the account, whatever the policy says now; a
-	 * start (session, shell) finds the subordinate ranges itself if it has to start */
-	if (strcmp(cmd, "stop") == 0 || strcmp(cmd, "status") == 0)
-		r = core_user_load_admin(name, &user, &err);
-	else
-		r = core_user_resolve(name, &user, &err);
+	/* 5-6. the work; stop and status need only the account, whatever the policy says now. Every
+	 * other command checks the ranges, also for a running container: unsafe ranges (another
+	 * owner's, a real account's id) refuse the login (fail closed) */
+	r = strcmp(cmd, "stop") != 0 && strcmp(cmd, "status") != 0 ? core_user_load(name, &user, &err)
+								   : core_user_load_admin(name, &user, &err);
 	if (r < 0) {
 		become_caller(ruid, rgid);
 		die(r == -ENOENT && strstr(err.msg, "is not contained") ? EXIT_NOT_CONTAINED : EXIT_FAILED, err.msg);

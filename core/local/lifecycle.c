@@ -257,7 +257,6 @@ static int start_steps(const struct core_user *u, struct core_err *e)
 	struct net_lease lease = { 0 };
 	struct ct_init init = { 0, -EBADF };
 	struct cgroup_limits lim;
-	struct core_user ranged;
 	struct sysinfo si;
 	int r;
 
@@ -280,14 +279,8 @@ static int start_steps(const struct core_user *u, struct core_err *e)
 		r = core_fail(e, r, "the container of %s: %s", u->acct.name, strerror(-r));
 		goto out;
 	}
-	/* what only a start needs: the subordinate ranges (a login to a running container skips them) */
 	r = 0;
-	if (u->uids.count == 0) {
-		ranged = *u;
-		r = subid_user_ranges(u->acct.name, u->acct.uid, u->acct.gid, &ranged.uids, &ranged.gids, e);
-		u = &ranged;
-	}
-	if (r == 0 && veth) /* the lease first: a full pool or a clash stops the start before anything runs */
+	if (veth) /* the lease first: a full pool or a clash stops the start before anything runs */
 		r = net_lease_get(u, &lease, e);
 	if (r == 0 && veth)
 		r = net_bridge_check(&u->policy.values, e);
