@@ -37,10 +37,13 @@ expect_no_match() {
 	if printf '%s\n' "$OUT" | grep -qE -- "$2"; then fail "$1 (unexpected: $2)" "$OUT"; else pass "$1"; fi
 }
 
-# wait_for WHAT CMD...: until CMD succeeds (at most 30 s); an event, not a duration
+# wait_for [-t SECONDS] WHAT CMD...: until CMD succeeds (at most 30 s, or SECONDS); an event, not a
+# duration
 wait_for() {
-	local what=$1; shift
-	for i in $(seq 300); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+	local bound=30 what
+	[ "$1" = -t ] && { bound=$2; shift 2; }
+	what=$1; shift
+	for i in $(seq $((bound * 10))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
 	fail "never happened: $what"
 	return 1
 }

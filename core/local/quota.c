@@ -25,6 +25,7 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -341,10 +342,15 @@ int quota_layer_usage(int layer, uint32_t projid, struct quota_usage *ret)
 /*
  * After the layer left (archived out of the project, or deleted; no fd of
  * it left open, which would keep its inode counted): project projid has no
- * limit and must count nothing.
+ * limit and must count nothing. The kernel may count a file a moment longer
+ * than its last name: XFS frees unlinked inodes in the background, and the
+ * stopped container's overlay lets go of its upper files when its superblock
+ * goes, after the last process left. A flush, then a bounded wait (10 s) for
+ * the count to drop, before it is an error.
  */
 int quota_release(int dir, uint32_t projid, struct core_err *e)
 {
+	struct timespec step = { 0, 50 * 1000 * 1000 };
 	struct quota_usage use;
 	int r = quota_get(dir, projid, &use);
 
@@ -352,13 +358,15 @@ int quota_release(int dir, uint32_t projid, struct core_err *e)
 		return 0; /* no quota here: nothing to release */
 	if (r == 0)
 		r = quota_set(dir, projid, 0, 0);
-	if (r == 0) { /* XFS frees unlinked inodes in the background: the flush counts them out */
+	for (int i = 0; r == 0 && i < 200; i++) {
 		__do_close int fs = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fs >= 0)
 			(void)syncfs(fs);
-	}
-	if (r == 0)
 		r = quota_get(dir, projid, &use);
+		if (r < 0 || use.inodes == 0)
+			break;
+		nanosleep(&step, NULL);
+	}
 	if (r < 0)
 		return core_fail(e, r, "clearing the quota of project %u: %s", projid, strerror(-r));
 	if (use.inodes != 0)

@@ -309,7 +309,9 @@ expect_line "... $other (on another member) logs in" "$other"
 run "$CTL" status "$victim"
 expect_match "lxloginctl status: unreachable on $down" "^unreachable on $down$"
 lxd_member_start "${down#n}" >/dev/null
-wait_for "member $down is back" sh -c "LXD_DIR=$(lxd_dir 1) lxc cluster list --format csv | grep -q '^$down,.*,ONLINE,'"
+# back once the leader's heartbeat reaches it again, which on a busy machine can take as long as
+# declaring it dead
+wait_for -t "$LXT_LXD_OFFLINE_S" "member $down is back" sh -c "LXD_DIR=$(lxd_dir 1) lxc cluster list --format csv | grep -q '^$down,.*,ONLINE,'"
 run ssh_as "$victim" 'cat kept.txt'
 expect_line "member $down back: $victim logs in to its own files" "kept"
 
