@@ -202,6 +202,7 @@ int tree_each(int dir, unsigned depth, tree_fn fn, void *arg);
 #define TREE_FILE_MAX (1 << 20)
 int tree_open(int root, const char *path, uint64_t flags);
 int tree_stat(int root, const char *path, struct stat *st);
+int system_stat(int root, const char *path, struct stat *st);
 int tree_read(int root, const char *path, char **ret, gid_t *ret_gid);
 
 /* layer.c: the user's writable layer, made once with their identity inside */

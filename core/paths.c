@@ -191,19 +191,34 @@ int tree_each(int dir, unsigned depth, tree_fn fn, void *arg)
 	return r == 0 && errno ? -errno : r;
 }
 
-/* root/path opened with every link resolved inside root (an image, a layer): never out of it. */
-int tree_open(int root, const char *path, uint64_t flags)
+static int open_in(int root, const char *path, uint64_t flags, uint64_t resolve)
 {
 	struct open_how how = { .flags = flags | O_CLOEXEC,
-				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV };
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve };
 	int fd = (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
 
 	return fd < 0 ? -errno : fd;
 }
 
+/* root/path opened with every link resolved inside root (an image, a layer): never out of it. */
+int tree_open(int root, const char *path, uint64_t flags)
+{
+	return open_in(root, path, flags, RESOLVE_NO_XDEV);
+}
+
 int tree_stat(int root, const char *path, struct stat *st)
 {
 	__do_close int fd = tree_open(root, path, O_PATH);
+
+	if (fd < 0)
+		return fd;
+	return fstat(fd, st) < 0 ? -errno : 0;
+}
+
+/* The same in a running system's root (a container's init's /proc/PID/root): across its mounts. */
+int system_stat(int root, const char *path, struct stat *st)
+{
+	__do_close int fd = open_in(root, path, O_PATH, 0);
 
 	if (fd < 0)
 		return fd;

@@ -1,7 +1,7 @@
 /*
  * asuser.c - the steps root hands to a child that becomes the user for good:
  * the liblxc start (in a private mount and network namespace), the wait for
- * a systemd boot, and lxloginctl exec. The parent stays root and reads one
+ * a systemd container to let sessions in, and lxloginctl exec. The parent stays root and reads one
  * result line; no root-opened fd reaches the child's user side.
  *
  * Why the start's network namespace: liblxc's monitor serves the container on
@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -126,73 +127,87 @@ static int lxc_start_as_user(const struct core_user *u, char *out, size_t size)
 }
 
 /*
- * A systemd container is ready for a login when its boot is over: until then
- * D-Bus and logind may not be up, and the login's first command would fail.
- * Ask systemctl inside (as root there, attached like a session) until it says
- * running, degraded, maintenance or stopping, or the deadline passes
- * (CLOCK_MONOTONIC seconds); past that the login goes on regardless.
+ * A systemd container lets a session in once what a session uses is up, not
+ * when its whole boot is over (multi-user.target also waits for logind, cron
+ * and the rest):
+ *  - the system bus listens (dbus.socket): a client's first call waits for
+ *    the daemon, so the first command finds D-Bus, and through its bus
+ *    activation logind;
+ *  - logins are allowed: systemd-user-sessions has removed /run/nologin,
+ *    which the container's login(1) obeys (pam_nologin) and after which its
+ *    pam_systemd gives an interactive login a logind session and the user's
+ *    systemd --user;
+ *  - for a user who lingers, their manager listens, so that a command (no
+ *    session of its own) reaches systemctl --user.
+ * /run/nologin is made before the bus socket (by systemd-tmpfiles-setup, in
+ * sysinit.target) and removed after it: the socket is looked at first. An
+ * image without dbus.socket has nothing to order this by: its sessions go
+ * in at once.
+ */
+static bool sessions_allowed(int root, const struct core_user *u, bool bus, bool linger)
+{
+	char manager[64];
+	struct stat st;
+
+	if (!bus)
+		return true;
+	if (system_stat(root, "run/dbus/system_bus_socket", &st) < 0 || !S_ISSOCK(st.st_mode))
+		return false;
+	if (system_stat(root, "run/nologin", &st) != -ENOENT)
+		return false;
+	snprintf(manager, sizeof(manager), "run/user/%u/systemd/private", (unsigned)u->acct.uid);
+	return !linger || (system_stat(root, manager, &st) == 0 && S_ISSOCK(st.st_mode));
+}
+
+/*
+ * Until sessions_allowed(), seen from the host as the user through the
+ * container's init's root (every link resolved inside it), looked at every
+ * 10 ms until the deadline (CLOCK_MONOTONIC seconds); past that the login
+ * goes on regardless.
  */
 static void boot_wait_as_user(const struct core_user *u, time_t deadline)
 {
-	static const char *const ready[] = { "running", "degraded", "maintenance", "stopping" };
-	static char *const argv[] = { "systemctl", "is-system-running", "--wait", NULL };
-	static char *const env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
-	struct attach_req req = { .user = u->acct.name, .owner = u->acct.uid, .argv = argv, .env = env };
 	struct cgroup_layout layout = { 0 };
-	struct timespec now, step = { 0, 100 * 1000 * 1000 };
+	struct ct_init init = { 0, -EBADF };
+	struct timespec now, step = { 0, 10 * 1000 * 1000 };
 	struct core_err ignored;
-	__do_close int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	struct stat st;
+	__do_close int root = -EBADF;
+	char path[512];
+	bool bus, linger;
 
-	if (null < 0 || cgroup_layout_open(&layout, &ignored) < 0)
+	if (cgroup_layout_open(&layout, &ignored) < 0)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	for (; now.tv_sec < deadline; nanosleep(&step, NULL), clock_gettime(CLOCK_MONOTONIC, &now)) {
-		struct attach_proc p;
-		struct pollfd pfd;
-		int pipefd[2], r;
-		char out[64];
-		ssize_t n = 0;
-
-		if (pipe2(pipefd, O_CLOEXEC) < 0)
-			break;
-		/* the session's stdio: nothing in, its answer to the pipe */
-		r = dup2(null, 0) < 0 || dup2(pipefd[1], 1) < 0 || dup2(null, 2) < 0 ? -errno : 0;
-		close(pipefd[1]);
-		if (r < 0) {
-			close(pipefd[0]);
-			break;
+	if (ct_init_find(&layout, u->acct.name, u->acct.uid, &init) == 0) {
+		snprintf(path, sizeof(path), "/proc/%d/root", (int)init.pid);
+		root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		/* still the init found: the pid was not another's when its root was opened */
+		if (root >= 0 && syscall(SYS_pidfd_send_signal, init.pidfd, 0, NULL, 0) < 0) {
+			close(root);
+			root = -EBADF;
 		}
-		r = attach_spawn(&layout, &req, &p, &ignored);
-		if (r < 0) {
-			close(pipefd[0]);
-			break;
-		}
-		(void)dup2(null, 1);
-		pfd = (struct pollfd){ pipefd[0], POLLIN, 0 };
-		if (poll(&pfd, 1, (int)(deadline - now.tv_sec) * 1000) > 0)
-			n = read(pipefd[0], out, sizeof(out) - 1);
-		else
-			(void)syscall(SYS_pidfd_send_signal, p.session, SIGKILL, NULL, 0); /* the boot hangs */
-		close(pipefd[0]);
-		(void)attach_wait(&p);
-		out[n > 0 ? n : 0] = '\0';
-		out[strcspn(out, "\n")] = '\0';
-		for (size_t i = 0; i < ARRAY_SIZE(ready); i++)
-			if (strcmp(out, ready[i]) == 0)
-				goto done;
 	}
-done:
+	ct_init_close(&init);
 	cgroup_layout_close(&layout);
+	if (root < 0)
+		return;
+	bus = system_stat(root, "usr/lib/systemd/system/dbus.socket", &st) == 0 ||
+	      system_stat(root, "lib/systemd/system/dbus.socket", &st) == 0;
+	snprintf(path, sizeof(path), "var/lib/systemd/linger/%s", u->acct.name);
+	linger = system_stat(root, path, &st) == 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	for (; now.tv_sec < deadline; nanosleep(&step, NULL), clock_gettime(CLOCK_MONOTONIC, &now))
+		if (sessions_allowed(root, u, bus, linger))
+			break;
 }
 
 enum user_op { OP_START, OP_BOOT_WAIT };
 
 /*
  * Fork; in the child, as root: for a start a private mount and network
- * namespace with the rootfs mounted in it and the container's cgroup entered;
- * for the boot wait the user's sessions cgroup (attach starts from within the
- * user's cgroup). Then every other fd closed, the drop to the user for good,
- * and op. The parent stays root and only reads the child's one-line result.
+ * namespace with the rootfs mounted in it and the container's cgroup entered.
+ * Then every other fd closed, the drop to the user for good, and op. The parent stays root and only reads the child's
+ * one-line result.
  */
 static int run_child(const struct core_user *u, const struct cgroup_layout *l, enum user_op op, char *out, size_t size,
 		     struct core_err *e)
@@ -217,6 +232,7 @@ static int run_child(const struct core_user *u, const struct cgroup_layout *l, e
 		int fd = pipefd[1];
 
 		close(pipefd[0]);
+		r = 0;
 		if (op == OP_START) {
 			/* Mounts made here exist only for this namespace: the host never sees
 			 * the container's rootfs, and they vanish with the container. The
@@ -231,8 +247,6 @@ static int run_child(const struct core_user *u, const struct cgroup_layout *l, e
 			if (r == 0)
 				r = cgroup_user_enter(l, u->acct.name, CGROUP_CONTAINER, getpid(), &ce);
 			TEST_PAUSE("entered");
-		} else {
-			r = cgroup_user_enter(l, u->acct.name, CGROUP_SESSIONS, getpid(), &ce);
 		}
 		if (r < 0) {
 			child_result(fd, r, ce.msg);
@@ -311,7 +325,7 @@ int asuser_start(const struct core_user *u, const struct cgroup_layout *l, bool 
 	return r;
 }
 
-/* Until the container's systemd has booted (or its start timeout passed). */
+/* Until the container's systemd lets sessions in (or its start timeout passed). */
 void asuser_boot_wait(const struct core_user *u, const struct cgroup_layout *l)
 {
 	struct core_err ignored;

@@ -124,6 +124,18 @@ run ssh_as lxt-a 'cat /etc/persist-test; systemctl is-system-running --wait; ps 
 expect_line "a file written in one login is there in the next" "written-in-login-1"
 expect_match "... and systemd booted again" "^(running|degraded)$"
 
+# --- issue 21: a start lets sessions in once what they use is up, not when the whole boot is over:
+# the first command after a stop finds D-Bus, and logind through it (bus activation); the image
+# boots without what only costs time in a container (its masked units and generators)
+expect_rc "stop lxt-a's container again" 0 "$HELPER" stop lxt-a
+run ssh_as lxt-a 'busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus GetId &&
+	busctl --system call org.freedesktop.login1 /org/freedesktop/login1 org.freedesktop.login1.Manager ListUsers'
+expect_match "the first command after a start finds D-Bus" '^s "[0-9a-f]{32}"$'
+expect_match "... and logind through it" '^a\(uso\) [0-9]+'
+run ssh_as lxt-a 'systemctl is-system-running --wait; systemctl --failed --plain --no-legend; ls /etc/systemd/system-generators'
+expect_line "... its boot ends with nothing failed" "running"
+expect_line "... with the generators that find nothing in a container masked" "systemd-gpt-auto-generator"
+
 # --- issue 16: the tools a server's user expects are there (the image's server set), and work for
 # the user: their crontab (setgid crontab), ping (its file capability), tmux and screen
 run ssh_as lxt-b 'for t in vi nano curl tmux screen crontab python3 ping ssh man; do command -v $t >/dev/null && echo "has $t"; done'
@@ -140,12 +152,15 @@ expect_match "tmux runs inside" "^0: 1 windows"
 # (sshd records only terminal sessions either)
 if command -v tmux >/dev/null; then
 	ssh_as lxt-a 'sudo -n sh -c "echo LXT_ENV=from-pam-env >> /etc/environment; echo lxt-a soft nofile 777 > /etc/security/limits.d/lxt.conf"'
+	# the first login after a stop (issue 21): let in while the rest of the boot goes on, login(1)
+	# takes it (no /run/nologin left) and its systemd --user comes up
+	"$HELPER" stop lxt-a >/dev/null
 	term_start "$(ssh_term lxt-a); echo SSH-DONE; sleep 300"
 	wait_screen '\$ ?$' && pass "interactive: a prompt appears" || fail "interactive: no prompt" "$(screen)"
 	screen | grep -q "comes with ABSOLUTELY NO WARRANTY" && pass "... after the container's motd" || fail "... no motd" "$(screen)"
 	screen | grep -qE "^lxlogin: your container: memory [0-9.]+[BKMG] of 1\.0G, .*[0-9]+ of 1000 processes" &&
 		pass "... and a line of usage against the limits (1G, 1000 processes)" || fail "... no usage line" "$(screen)"
-	type_line '{ who; echo; w -h; uptime; loginctl list-sessions --no-legend; systemctl --user is-system-running; echo "X=$XDG_RUNTIME_DIR E=$LXT_ENV N=$(ulimit -Sn)"; } >/tmp/seen 2>&1; echo SEEN-DONE'
+	type_line '{ who; echo; w -h; uptime; loginctl list-sessions --no-legend; systemctl --user is-system-running --wait; echo "X=$XDG_RUNTIME_DIR E=$LXT_ENV N=$(ulimit -Sn)"; } >/tmp/seen 2>&1; echo SEEN-DONE'
 	wait_screen '^SEEN-DONE'
 	run ssh_as lxt-a 'cat /tmp/seen'
 	expect_match "who lists the session, with the client's address" "^lxt-a +pts/[0-9]+ .*\(127\.0\.0\.1\)$"
@@ -189,6 +204,10 @@ if command -v tmux >/dev/null; then
 	expect_line "loginctl enable-linger inside: the user lingers" "Linger=yes"
 	expect_line "... the user's manager runs without a session" "active"
 	expect_match "... and a command reaches it (systemctl --user)" "^(running|degraded)$"
+	# the first command after a stop reaches it too: the start waits for a lingering user's manager
+	"$HELPER" stop lxt-a >/dev/null
+	run ssh_as lxt-a 'XDG_RUNTIME_DIR=/run/user/$(id -u) systemctl --user is-system-running'
+	expect_match "... also the first command after a start" "^(initializing|starting|running|degraded)$"
 	run ssh_as lxt-a 'sudo -n loginctl disable-linger lxt-a; loginctl show-user lxt-a -p Linger 2>&1'
 	expect_no_match "... disable-linger ends it" "Linger=yes"
 else
