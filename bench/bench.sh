@@ -224,7 +224,7 @@ if [ "${LXLOGIN_BENCH_ONLY:-}" = density ]; then
 fi
 paths=(busybox) # the images of the command vs interactive table below
 if ct_cached_image "$DEBIAN_IMAGE" || "$CTL" image build debian "$DEBIAN_IMAGE" >/dev/null 2>&1; then
-	login_rows debian "$DEBIAN_IMAGE" "Debian image (systemd; the login waits for the boot)"
+	login_rows debian "$DEBIAN_IMAGE" "Debian image (systemd; the login waits until it takes sessions)"
 	paths+=(debian)
 else
 	echo "| Debian image | SKIPPED: could not build it | | | |"
