@@ -473,7 +473,8 @@ int cgroup_user_setup(const struct cgroup_layout *l, const char *user, uid_t uid
 	return 0;
 }
 
-/* rmdir a cgroup tree bottom-up (cgroupfs holds no files and no links). */
+/* rmdir a cgroup tree bottom-up (cgroupfs holds no files and no links). A cgroup gone meanwhile is
+ * removed: on a systemd host, systemd trims an emptied scope's tree itself. */
 static int rmdir_tree(int parent, const char *name, unsigned depth)
 {
 	__do_close int fd = -EBADF;
@@ -491,13 +492,13 @@ static int rmdir_tree(int parent, const char *name, unsigned depth)
 	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	d = fd >= 0 ? fdopendir(fd) : NULL;
 	if (!d)
-		return -errno;
+		return errno == ENOENT ? 0 : -errno;
 	fd = -EBADF;
 	while (r == 0 && (de = readdir(d)))
 		if (de->d_type == DT_DIR && strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
 			r = rmdir_tree(dirfd(d), de->d_name, depth - 1);
 	closedir(d);
-	if (r == 0 && unlinkat(parent, name, AT_REMOVEDIR) < 0)
+	if (r == 0 && unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
 		r = -errno;
 	return r;
 }
