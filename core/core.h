@@ -260,15 +260,15 @@ struct lxcconf_in {
 	const char *seccomp;
 	const char *log;
 	const struct policy_result *policy;
-	bool lxcfs;	       /* lxcfs runs: mount its /proc files in */
+	bool lxcfs;	       /* lxcfs runs: bind its /proc files and CPU directory in */
 	bool apparmor_missing; /* AppArmor is on without LXC's profile loaded */
 	const char *resolv;    /* network = veth: the resolv.conf to bind onto /etc/resolv.conf */
 	const char *cpuset;    /* v1: the container's CPUs (cgroup_cpus_pick), set by LXC before its init runs */
 	const struct lxcconf_bind *ro; /* lxlogin's own files, bound read-only (lxlogin-usage and what it reads) */
 	size_t n_ro;
 };
-#define LXCFS_MEMINFO "/var/lib/lxcfs/proc/meminfo"
-#define LXCFS_HOOK "/usr/share/lxcfs/lxc.mount.hook"
+#define LXCFS_DIR "/var/lib/lxcfs"
+#define LXCFS_MEMINFO LXCFS_DIR "/proc/meminfo"
 bool lxcconf_lxcfs_available(void);
 #define LXC_APPARMOR_PROFILE "lxc-container-default-cgns"
 bool lxcconf_apparmor_missing(void);

@@ -274,9 +274,12 @@ else
 		lxcfs_up
 	fi
 	expect_rc "restart lxt-b with lxcfs running" 0 "$CTL" restart lxt-b
-	run ssh_as lxt-b "awk '/^MemTotal/ { print \$2 }' /proc/meminfo; grep -c ^processor /proc/cpuinfo; cut -d' ' -f1 /proc/uptime"
+	run ssh_as lxt-b "awk '/^MemTotal/ { print \$2 }' /proc/meminfo; grep -c ^processor /proc/cpuinfo; echo online \$(cat /sys/devices/system/cpu/online); cut -d' ' -f1 /proc/uptime"
 	expect_line "inside, /proc/meminfo shows the 256M limit (lxcfs)" "262144"
 	expect_line "... /proc/cpuinfo shows ceil(cpus) = 1 CPU" "1"
+	expect_line "... so does /sys/devices/system/cpu/online (lxcfs's CPU directory bound in)" "online 0"
+	grep -q "lxcfs.*sys/devices/system/cpu" "$LXT_RUN_DIR/lxc/lxt-b/lxt-b/config" && ! grep -q "^lxc.hook" "$LXT_RUN_DIR/lxc/lxt-b/lxt-b/config" &&
+		pass "... by mount entries in its config, no hook" || fail "the config's lxcfs lines" "$(grep -n "lxcfs\|hook" "$LXT_RUN_DIR/lxc/lxt-b/lxt-b/config")"
 	up_in=$(printf '%s\n' "$OUT" | tail -1 | cut -d. -f1)
 	up_init=$(ps -o etimes= -p "$(init_pid_of lxt-b)" | tr -d ' ')
 	[ -n "$up_in" ] && [ "$up_in" -le "$((up_init + 5))" ] && [ "$up_in" -ge "$((up_init - 5))" ] &&

@@ -246,10 +246,18 @@ static void lxc_config(void **state)
 	assert_null(strstr(text, "lxc.apparmor"));
 	free(text);
 
-	in.lxcfs = true; /* lxcfs runs: its hook mounts the container's /proc files */
+	assert_null(strstr(text, "lxcfs"));
+	in.lxcfs = true; /* lxcfs runs: its /proc files and CPU directory are bound in, no hook runs */
 	assert_int_equal(lxcconf_render(&in, &text), 0);
-	assert_non_null(strstr(text, "\nlxc.hook.mount = /usr/share/lxcfs/lxc.mount.hook\n"));
+	assert_non_null(
+		strstr(text, "\nlxc.mount.entry = /var/lib/lxcfs/proc/meminfo proc/meminfo none bind,optional 0 0\n"));
+	assert_non_null(
+		strstr(text, "\nlxc.mount.entry = /var/lib/lxcfs/proc/uptime proc/uptime none bind,optional 0 0\n"));
+	assert_non_null(strstr(text, "\nlxc.mount.entry = /var/lib/lxcfs/sys/devices/system/cpu sys/devices/system/cpu "
+				     "none bind,optional 0 0\n"));
+	assert_null(strstr(text, "lxc.hook"));
 	free(text);
+	in.lxcfs = false;
 	in.apparmor_missing = true; /* LXC's profile is not loaded: no profile rather than no start */
 	assert_int_equal(lxcconf_render(&in, &text), 0);
 	assert_non_null(strstr(text, "\nlxc.apparmor.profile = unconfined\n"));
