@@ -164,6 +164,68 @@ hot_path_section() {
 	echo
 	echo "- The whole server side of a hot login, over becoming the user with a plain shell: $(awk -v a="$(stats "$W/hp-full" | cut -d' ' -f1)" -v b="$(stats "$W/hp-sh" | cut -d' ' -f1)" 'BEGIN { printf "%+.1f ms", (a - b) / 1000 }')."
 }
+# at_once N PORT USER... : N logins at once (user i % count), their times in $W/at-once
+at_once() {
+	local n=$1 port=$2 pids=() i
+	shift 2
+	local users=("$@")
+	rm -f "$W"/once-*
+	for i in $(seq "$n"); do
+		one_login "$port" "${users[$((i % ${#users[@]}))]}" > "$W/once-$i" &
+		pids+=($!)
+	done
+	wait "${pids[@]}" # only these: the sshds are children too
+	cat "$W"/once-* | grep -v fail > "$W/at-once"
+}
+# once_row WHAT N BASEFILE: a row for $W/at-once against the plain logins made at once in BASEFILE
+once_row() {
+	local med p99 n bmed
+	read -r med _ p99 n < <(stats "$W/at-once")
+	read -r bmed _ < <(stats "$3")
+	printf '| %s | %s/%s | %s | %s | %s |\n' "$1" "$n" "$2" "$med" "$p99" \
+		"$(awk -v a="$med" -v b="$bmed" 'BEGIN { if (b == "-" || b == 0) print "-"; else printf "%.1f×", a / b }')"
+}
+at_once_section() {
+	echo
+	echo "## Many at once (ms)"
+	echo
+	echo "| what | ok | median | p99 | × plain at once |"
+	echo "| --- | --- | --- | --- | --- |"
+	for i in $(seq 50); do
+		ct_user "lxt-p$i" >/dev/null
+		ssh_user_setup "lxt-p$i"
+	done
+	at_once 50 "$PLAIN_PORT" lxt-x0
+	cp "$W/at-once" "$W/plain50"
+	once_row "50 plain logins at once (baseline)" 50 "$W/plain50"
+	at_once 50 "$SSHD_PORT" $(seq -f 'lxt-p%g' 50)
+	once_row "50 users' first logins at once" 50 "$W/plain50"
+	# the same with lxcfs running, as the package's Depends has it on a server: its files bound in at
+	# every start (new users: first logins again)
+	if command -v lxcfs >/dev/null; then
+		for i in $(seq 50); do
+			ct_user "lxt-pf$i" >/dev/null
+			ssh_user_setup "lxt-pf$i"
+		done
+		lxcfs_up
+		at_once 50 "$SSHD_PORT" $(seq -f 'lxt-pf%g' 50)
+		once_row "50 users' first logins at once, lxcfs running" 50 "$W/plain50"
+	else
+		echo "| 50 users' first logins at once, lxcfs running | SKIPPED: lxcfs is not installed | | | |"
+	fi
+	at_once 100 "$PLAIN_PORT" lxt-x0
+	cp "$W/at-once" "$W/plain100"
+	once_row "100 plain logins at once (baseline)" 100 "$W/plain100"
+	"$HELPER" start lxt-hbusybox >/dev/null
+	at_once 100 "$SSHD_PORT" lxt-hbusybox
+	once_row "100 logins of one user at once (container running)" 100 "$W/plain100"
+	{ seq -f 'lxt-p%g' 50; seq -f 'lxt-pf%g' 50; } | xargs -P 8 -I{} "$HELPER" stop {} >/dev/null 2>&1
+	lxcfs_down
+}
+if [ "${LXLOGIN_BENCH_ONLY:-}" = at-once ]; then
+	at_once_section
+	exit 0
+fi
 hot_path_section
 if [ "${LXLOGIN_BENCH_ONLY:-}" = hot-path ]; then
 	exit 0
@@ -340,48 +402,7 @@ for spec in small:10 large:10000; do
 	row "busybox + $files files" "$W/files-$name"
 done
 
-echo
-echo "## Many at once (ms)"
-echo
-echo "| what | ok | median | p99 | × plain at once |"
-echo "| --- | --- | --- | --- | --- |"
-# at_once N PORT USER... : N logins at once (user i % count), their times in $W/at-once
-at_once() {
-	local n=$1 port=$2 pids=() i
-	shift 2
-	local users=("$@")
-	rm -f "$W"/once-*
-	for i in $(seq "$n"); do
-		one_login "$port" "${users[$((i % ${#users[@]}))]}" > "$W/once-$i" &
-		pids+=($!)
-	done
-	wait "${pids[@]}" # only these: the sshds are children too
-	cat "$W"/once-* | grep -v fail > "$W/at-once"
-}
-# once_row WHAT N BASEFILE: a row for $W/at-once against the plain logins made at once in BASEFILE
-once_row() {
-	local med p99 n bmed
-	read -r med _ p99 n < <(stats "$W/at-once")
-	read -r bmed _ < <(stats "$3")
-	printf '| %s | %s/%s | %s | %s | %s |\n' "$1" "$n" "$2" "$med" "$p99" \
-		"$(awk -v a="$med" -v b="$bmed" 'BEGIN { if (b == "-" || b == 0) print "-"; else printf "%.1f×", a / b }')"
-}
-for i in $(seq 50); do
-	ct_user "lxt-p$i" >/dev/null
-	ssh_user_setup "lxt-p$i"
-done
-at_once 50 "$PLAIN_PORT" lxt-x0
-cp "$W/at-once" "$W/plain50"
-once_row "50 plain logins at once (baseline)" 50 "$W/plain50"
-at_once 50 "$SSHD_PORT" $(seq -f 'lxt-p%g' 50)
-once_row "50 users' first logins at once" 50 "$W/plain50"
-at_once 100 "$PLAIN_PORT" lxt-x0
-cp "$W/at-once" "$W/plain100"
-once_row "100 plain logins at once (baseline)" 100 "$W/plain100"
-"$HELPER" start lxt-hbusybox >/dev/null
-at_once 100 "$SSHD_PORT" lxt-hbusybox
-once_row "100 logins of one user at once (container running)" 100 "$W/plain100"
-seq 50 | xargs -P 8 -I{} "$HELPER" stop lxt-p{} >/dev/null 2>&1
+at_once_section
 
 echo
 echo "## With $MANY containers running"
