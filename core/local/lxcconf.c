@@ -142,14 +142,14 @@ int lxcconf_render(const struct lxcconf_in *in, char **ret_text)
 		if (policy_path_plain(in->ro[i].src) && policy_path_plain(in->ro[i].dst))
 			add(&b, "lxc.mount.entry = %s %s none bind,ro,optional 0 0\n", in->ro[i].src,
 			    in->ro[i].dst + 1);
-	/* /proc/meminfo, cpuinfo, uptime ... and the CPUs online of the container: free, top and nproc show its limits
-	 */
-	for (size_t i = 0; in->lxcfs && i < sizeof(lxcfs_proc) / sizeof(lxcfs_proc[0]); i++)
-		add(&b, "lxc.mount.entry = %s/proc/%s proc/%s none bind,optional 0 0\n", LXCFS_DIR, lxcfs_proc[i],
-		    lxcfs_proc[i]);
-	if (in->lxcfs)
+	if (in->lxcfs) { /* the container's /proc/meminfo, cpuinfo, uptime ... and CPUs: free, top, nproc show its
+			    limits */
+		for (size_t i = 0; i < sizeof(lxcfs_proc) / sizeof(lxcfs_proc[0]); i++)
+			add(&b, "lxc.mount.entry = %s/proc/%s proc/%s none bind,optional 0 0\n", LXCFS_DIR,
+			    lxcfs_proc[i], lxcfs_proc[i]);
 		add(&b, "lxc.mount.entry = %s/sys/devices/system/cpu sys/devices/system/cpu none bind,optional 0 0\n",
 		    LXCFS_DIR);
+	}
 	if (in->policy->n_lxc)
 		add(&b, "# from the policy's lxc.* lines\n");
 	for (size_t i = 0; i < in->policy->n_lxc; i++)
