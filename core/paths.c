@@ -81,12 +81,31 @@ int dir_ensure(int parent, const char *name, mode_t mode, uid_t uid, gid_t gid, 
 	return move_fd(fd);
 }
 
-/* Replace dirfd/name with data: temp file, fsync, rename, fsync dir. Never a torn file. */
-int file_write_atomic(int dirfd, const char *name, const char *data, size_t len, mode_t mode, uid_t uid, gid_t gid)
+/* All of data into fd, owned uid:gid with mode; fsync'd if durable. */
+static int file_fill(int fd, const char *data, size_t len, mode_t mode, uid_t uid, gid_t gid, bool durable)
 {
-	__do_close int fd = -EBADF, dir = -EBADF;
-	char tmp[256];
 	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = write(fd, data + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		done += (size_t)n;
+	}
+	if (fchown(fd, uid, gid) < 0 || fchmod(fd, mode) < 0 || (durable && fsync(fd) < 0))
+		return -errno;
+	return 0;
+}
+
+/* Replace dirfd/name with data by a temp file renamed over it: never a torn file; with durable, fsync'd. */
+static int file_replace(int dirfd, const char *name, const char *data, size_t len, mode_t mode, uid_t uid, gid_t gid,
+			bool durable)
+{
+	__do_close int fd = -EBADF;
+	char tmp[256];
+	int r;
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), ".%s.tmp", name) >= sizeof(tmp))
 		return -ENAMETOOLONG;
@@ -94,26 +113,46 @@ int file_write_atomic(int dirfd, const char *name, const char *data, size_t len,
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
-	while (done < len) {
-		ssize_t n = write(fd, data + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			goto fail;
-		done += (size_t)n;
+	r = file_fill(fd, data, len, mode, uid, gid, durable);
+	if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
+		r = -errno;
+	if (r < 0) {
+		(void)unlinkat(dirfd, tmp, 0);
+		return r;
 	}
-	if (fchown(fd, uid, gid) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0)
-		goto fail;
-	if (renameat(dirfd, tmp, dirfd, name) < 0)
-		goto fail;
-	dir = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dir < 0 || fsync(dir) < 0)
-		return -errno;
-	return 0;
-fail:;
-	int r = -errno;
-	(void)unlinkat(dirfd, tmp, 0);
-	return r;
+	return durable ? dir_sync(dirfd) : 0;
+}
+
+/* The state dir's files: temp file, fsync, rename, fsync dir. A crash leaves the old file or the new one. */
+int file_write_atomic(int dirfd, const char *name, const char *data, size_t len, mode_t mode, uid_t uid, gid_t gid)
+{
+	return file_replace(dirfd, name, data, len, mode, uid, gid, true);
+}
+
+/* RUN's files: replaced whole by a rename, never fsync'd (RUN does not outlive a boot). */
+int file_write_run(int dirfd, const char *name, const char *data, size_t len, mode_t mode, uid_t uid, gid_t gid)
+{
+	return file_replace(dirfd, name, data, len, mode, uid, gid, false);
+}
+
+/*
+ * A new file in a directory no one else has seen yet (made to be renamed
+ * into place whole), fsync'd: its entry is made durable by one dir_sync of
+ * the directory once all its files are written, before that rename.
+ */
+int file_write_new(int dirfd, const char *name, const char *data, size_t len, mode_t mode, uid_t uid, gid_t gid)
+{
+	__do_close int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	return fd < 0 ? -errno : file_fill(fd, data, len, mode, uid, gid, true);
+}
+
+/* fsync the directory dirfd (an O_PATH fd is reopened for it). */
+int dir_sync(int dirfd)
+{
+	__do_close int dir = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	return dir < 0 || fsync(dir) < 0 ? -errno : 0;
 }
 
 /*

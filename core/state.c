@@ -138,7 +138,7 @@ void core_last_error_record(const char *name, int r, const struct core_err *e)
 	}
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
 	n = snprintf(text, sizeof(text), "%s %s\n", stamp, e->msg);
-	(void)file_write_atomic(dir, name, text, (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1, 0600, 0, 0);
+	(void)file_write_run(dir, name, text, (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1, 0600, 0, 0);
 }
 
 int core_last_error(const char *name, char *buf, size_t size)

@@ -118,18 +118,18 @@ static int write_identity(const struct core_user *u, int image_root, int upper, 
 	etc = dir_ensure(upper, "etc", 0755, croot, cgroot, "layer etc", e);
 	if (etc < 0)
 		return etc;
-	r = file_write_atomic(etc, "passwd", new_passwd, strlen(new_passwd), 0644, croot, cgroot);
+	r = file_write_new(etc, "passwd", new_passwd, strlen(new_passwd), 0644, croot, cgroot);
 	if (!r)
-		r = file_write_atomic(etc, "group", new_group, strlen(new_group), 0644, croot, cgroot);
+		r = file_write_new(etc, "group", new_group, strlen(new_group), 0644, croot, cgroot);
 	if (!r) { /* systemd sets the hostname from /etc/hostname; sudo wants it in /etc/hosts */
 		snprintf(entry, sizeof(entry), "%s\n", u->hostname);
-		r = file_write_atomic(etc, "hostname", entry, strlen(entry), 0644, croot, cgroot);
+		r = file_write_new(etc, "hostname", entry, strlen(entry), 0644, croot, cgroot);
 	}
 	if (!r) {
 		snprintf(entry, sizeof(entry),
 			 "127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n",
 			 u->hostname);
-		r = file_write_atomic(etc, "hosts", entry, strlen(entry), 0644, croot, cgroot);
+		r = file_write_new(etc, "hosts", entry, strlen(entry), 0644, croot, cgroot);
 	}
 	if (!r &&
 	    image_has(image_root, "etc/shadow")) { /* a locked password: PAM account checks pass, no login by it */
@@ -141,16 +141,20 @@ static int write_identity(const struct core_user *u, int image_root, int upper, 
 		new_shadow = with_entry(shadow, a->name, (unsigned)-1, entry);
 		if (!new_shadow)
 			return -ENOMEM;
-		r = file_write_atomic(etc, "shadow", new_shadow, strlen(new_shadow), 0640, croot,
-				      (gid_t)(cgroot + (shadow_gid < u->gids.count ? shadow_gid : 0)));
+		r = file_write_new(etc, "shadow", new_shadow, strlen(new_shadow), 0640, croot,
+				   (gid_t)(cgroot + (shadow_gid < u->gids.count ? shadow_gid : 0)));
 	}
 	if (!r && u->policy.values.root) {
 		__do_close int sudoers = dir_ensure(etc, "sudoers.d", 0755, croot, cgroot, "layer sudoers.d", e);
 		snprintf(entry, sizeof(entry), "# lxlogin: root = yes in the policy\n%s ALL=(ALL:ALL) NOPASSWD: ALL\n",
 			 a->name);
 		r = sudoers < 0 ? sudoers
-				: file_write_atomic(sudoers, "lxlogin", entry, strlen(entry), 0440, croot, cgroot);
+				: file_write_new(sudoers, "lxlogin", entry, strlen(entry), 0440, croot, cgroot);
+		if (!r)
+			r = dir_sync(sudoers);
 	}
+	if (!r)
+		r = dir_sync(etc);
 	if (r < 0)
 		return core_fail(e, r, "writing the identity of %s into the layer: %s", a->name, strerror(-r));
 	if (u->policy.values.home == POLICY_HOME_CONTAINER)
@@ -341,12 +345,12 @@ static void sshd_dir_ensure(const struct core_user *u, int upper)
 
 /*
  * STATE/users/<user>/{upper,work,image,account}: root 0700 above, upper owned by the
- * range's root. A new upper is built as upper.new and renamed into place, so a
- * crash leaves either no layer or a complete one; a leftover upper.new was
- * never seen by any container and is removed. An existing upper is never
- * walked or chowned: the container owns what is inside it (but for its
- * project tag, once, if it predates the quota: quota.c). 1: the layer's
- * disk limits are enforced.
+ * range's root. A new upper is built as upper.new (its files and directories
+ * fsync'd) and renamed into place, so a crash leaves either no layer or a
+ * complete one; a leftover upper.new was never seen by any container and is
+ * removed. An existing upper is never walked or chowned: the container owns
+ * what is inside it (but for its project tag, once, if it predates the
+ * quota: quota.c). 1: the layer's disk limits are enforced.
  */
 int layer_ensure(const struct core_user *u, int image_dir, int image_root, struct core_err *e)
 {
@@ -394,8 +398,12 @@ int layer_ensure(const struct core_user *u, int image_dir, int image_root, struc
 	if (fresh < 0)
 		return fresh;
 	r = write_identity(u, image_root, fresh, e);
-	if (r == 0)
+	if (r == 0) {
 		sshd_dir_ensure(u, fresh);
+		r = dir_sync(fresh);
+		if (r < 0)
+			r = core_fail(e, r, "layer of %s: fsync of upper.new: %s", name, strerror(-r));
+	}
 	if (r == 0)
 		r = image_record_write(u, layer, identity, e);
 	if (r == 0)

@@ -77,7 +77,7 @@ static int resolv_write(const struct core_user *u, int cdir, struct core_err *e)
 		kept = net_resolv_render(upstream, text, sizeof(text));
 	if (kept < 0)
 		return core_fail(e, kept, "the container's resolv.conf: %s", strerror(-kept));
-	r = file_write_atomic(cdir, "resolv.conf", text, strlen(text), 0644, u->uids.start, u->gids.start);
+	r = file_write_run(cdir, "resolv.conf", text, strlen(text), 0644, u->uids.start, u->gids.start);
 	return r < 0 ? core_fail(e, r, "writing the resolv.conf of %s: %s", u->acct.name, strerror(-r)) : kept;
 }
 
@@ -114,7 +114,7 @@ static int limits_write(const struct core_user *u, const struct cgroup_limits *l
 				      : snprintf(text + n, sizeof(text) - n, "%s %" PRIu64 "\n", key[i], v[i]));
 	n += (size_t)snprintf(text + n, sizeof(text) - n, "cpus_list %s\ndisk_enforced %s\n",
 			      lim->cpus[0] ? lim->cpus : "all", disk_enforced ? "yes" : "no");
-	r = file_write_atomic(cdir, "limits", text, strlen(text), 0644, 0, 0);
+	r = file_write_run(cdir, "limits", text, strlen(text), 0644, 0, 0);
 	return r < 0 ? core_fail(e, r, "writing the limits file of %s: %s", u->acct.name, strerror(-r)) : 0;
 }
 
@@ -198,9 +198,9 @@ static int write_config(const struct core_user *u, const struct cgroup_layout *l
 				 name, u->acct.home);
 	r = seccomp_profile_text(profile, sizeof(profile));
 	if (r == 0)
-		r = file_write_atomic(cdir, "seccomp", profile, strlen(profile), 0644, 0, 0);
+		r = file_write_run(cdir, "seccomp", profile, strlen(profile), 0644, 0, 0);
 	if (r == 0)
-		r = file_write_atomic(cdir, "config", text, strlen(text), 0644, 0, 0);
+		r = file_write_run(cdir, "config", text, strlen(text), 0644, 0, 0);
 	if (r < 0)
 		return core_fail(e, r, "writing the LXC config of %s: %s", name, strerror(-r));
 	return 0;
