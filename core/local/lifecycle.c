@@ -108,7 +108,7 @@ static int limits_write(const struct core_user *u, const struct cgroup_limits *l
 	size_t n = (size_t)snprintf(text, sizeof(text), "# lxlogin: this container's limits, set at its start\n");
 	int r;
 
-	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++)
 		n += (size_t)(v[i] == CGROUP_UNLIMITED
 				      ? snprintf(text + n, sizeof(text) - n, "%s max\n", key[i])
 				      : snprintf(text + n, sizeof(text) - n, "%s %" PRIu64 "\n", key[i], v[i]));

@@ -72,8 +72,7 @@ bool lxcconf_lxcfs_available(void)
 	return stat(LXCFS_MEMINFO, &st) == 0;
 }
 
-/* What lxcfs serves under its /proc, each bound over the container's own; optional: one lxcfs does not serve is
- * skipped. */
+/* What lxcfs serves under its /proc, each bound over the container's own (optional: one it lacks is skipped). */
 static const char *const lxcfs_proc[] = { "cpuinfo", "diskstats", "loadavg", "slabinfo",
 					  "meminfo", "stat",	  "swaps",   "uptime" };
 
@@ -144,7 +143,7 @@ int lxcconf_render(const struct lxcconf_in *in, char **ret_text)
 			    in->ro[i].dst + 1);
 	if (in->lxcfs) { /* the container's /proc/meminfo, cpuinfo, uptime ... and CPUs: free, top, nproc show its
 			    limits */
-		for (size_t i = 0; i < sizeof(lxcfs_proc) / sizeof(lxcfs_proc[0]); i++)
+		for (size_t i = 0; i < ARRAY_SIZE(lxcfs_proc); i++)
 			add(&b, "lxc.mount.entry = %s/proc/%s proc/%s none bind,optional 0 0\n", LXCFS_DIR,
 			    lxcfs_proc[i], lxcfs_proc[i]);
 		add(&b, "lxc.mount.entry = %s/sys/devices/system/cpu sys/devices/system/cpu none bind,optional 0 0\n",
