@@ -10,9 +10,11 @@
  *  P   the caller (lxlogin-shell, or lxloginctl's child, already the user):
  *      stays on the host, in the user's sessions cgroup, with every host fd;
  *      relays the pty and forwards signals (relay.c).
- *  C1  joins the container's payload cgroup (LXC made it the user's), then
- *      every namespace of the init that is not ours, in one setns; becomes
- *      not dumpable; forks C2 and hands on its exit status. setns moves only
+ *  C1  is made in the container's payload cgroup (LXC made it the user's)
+ *      of the v2 hierarchy by clone3, joins it in each v1 one by its tasks
+ *      file (neither waits for a grace period: cgroup_join), then every
+ *      namespace of the init that is not ours, in one setns; becomes not
+ *      dumpable; forks C2 and hands on its exit status. setns moves only
  *      children into the pid namespace, so nothing inside can see C1.
  *  C2  pid N inside: the init's bounding set and seccomp filter, the target
  *      ids (the user's, or root inside), no capability left unless the target
@@ -36,8 +38,10 @@
 #include <linux/capability.h>
 #include <linux/magic.h>
 #include <poll.h>
+#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,16 +235,25 @@ __attribute__((noreturn)) static void child_fail(int sock, const char *what)
 	_exit(125);
 }
 
-/* C1: into the container's payload cgroup in every hierarchy, as the user ("0": the writer itself). */
+/*
+ * C1: into the container's payload cgroup in every v1 hierarchy, as the user
+ * (C1 was made in it in the v2 one: spawn_join). "0" written to a v1 tasks
+ * file moves the writing thread alone, for which the kernel takes no global
+ * lock; a cgroup.procs write takes cgroup_threadgroup_rwsem, whose first
+ * writer after a quiet moment waits for an RCU grace period (about 7 ms
+ * here). C1 has one thread, so moving it is moving the process.
+ */
 static int cgroup_join(const struct cgroup_layout *l, const char *user, char *why, size_t size)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		char path[600];
 		__do_close int fd = -EBADF;
 
+		if (l->h[i].v2)
+			continue;
 		if (cgroup_payload_path(l, &l->h[i], user, path, sizeof(path) - 16) < 0)
 			return -ENAMETOOLONG;
-		strcat(path, "/cgroup.procs");
+		strcat(path, "/tasks");
 		fd = openat(l->h[i].fd, path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0 || write(fd, "0", 1) != 1) {
 			int r = -errno;
@@ -249,6 +262,51 @@ static int cgroup_join(const struct cgroup_layout *l, const char *user, char *wh
 		}
 	}
 	return 0;
+}
+
+/*
+ * P: the container's payload cgroup in the v2 hierarchy, as the O_PATH
+ * directory that clone3 makes C1 in (*ret_fd); -EBADF if the layout has none.
+ */
+static int payload_v2_open(const struct cgroup_layout *l, const char *user, int *ret_fd, struct core_err *e)
+{
+	char path[600];
+
+	*ret_fd = -EBADF;
+	for (size_t i = 0; i < l->n; i++) {
+		if (!l->h[i].v2)
+			continue;
+		if (cgroup_payload_path(l, &l->h[i], user, path, sizeof(path)) < 0)
+			return core_fail(e, -ENAMETOOLONG, "cgroup of %s: name too long", user);
+		*ret_fd = openat(l->h[i].fd, path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (*ret_fd < 0)
+			return core_fail(e, -errno, "%s/%s: %s", l->h[i].mnt, path, strerror(errno));
+	}
+	return 0;
+}
+
+/*
+ * P: fork C1, made in the v2 payload cgroup cg (if >= 0) by
+ * clone3(CLONE_INTO_CGROUP): the kernel checks our right to it as for a
+ * write to its cgroup.procs, and takes the global lock for reading only.
+ * Its pidfd comes with it. glibc has no clone3: C1's copy of glibc's thread
+ * descriptor keeps P's tid, so C1 calls nothing that uses it (raise, abort,
+ * pthread_*); the fork it makes C2 with sets C2's right.
+ */
+static pid_t spawn_join(int cg, int *pidfd)
+{
+	struct clone_args a = {
+		.flags = CLONE_PIDFD,
+		.pidfd = (uintptr_t)pidfd,
+		.exit_signal = SIGCHLD,
+	};
+
+	if (cg >= 0) {
+		a.flags |= CLONE_INTO_CGROUP;
+		a.cgroup = (unsigned)cg;
+	}
+
+	return (pid_t)syscall(SYS_clone3, &a, sizeof(a));
 }
 
 /* A small file of the container's, read inside (no NSS module is ever loaded here); NULL if none. */
@@ -854,7 +912,7 @@ bool attach_wants_terminal(void)
  */
 int attach_spawn(const struct cgroup_layout *l, const struct attach_req *r, struct attach_proc *ret, struct core_err *e)
 {
-	__do_close int host_proc = -EBADF;
+	__do_close int host_proc = -EBADF, cg = -EBADF;
 	struct ct_init init = { 0, -EBADF };
 	struct init_facts facts;
 	int sock[2], rc;
@@ -888,6 +946,8 @@ int attach_spawn(const struct cgroup_layout *l, const struct attach_req *r, stru
 		if (host_proc < 0)
 			rc = core_fail(e, -errno, "/proc: %s", strerror(errno));
 	}
+	if (rc == 0)
+		rc = payload_v2_open(l, r->user, &cg, e);
 	if (rc == 0 && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) < 0)
 		rc = core_fail(e, -errno, "socketpair: %s", strerror(errno));
 	if (rc < 0) {
@@ -898,19 +958,18 @@ int attach_spawn(const struct cgroup_layout *l, const struct attach_req *r, stru
 		outer_terminal(ret);
 	relay_signals(&fwd);
 	sigprocmask(SIG_BLOCK, &fwd, NULL);
-	ret->pid = fork();
+	ret->pid = spawn_join(cg, &ret->pidfd);
 	if (ret->pid == 0) {
 		close(sock[0]);
+		if (cg >= 0)
+			close(cg);
 		join_main(l, r, ret, &init, &facts, sock[1], host_proc);
 	}
-	rc = ret->pid < 0 ? core_fail(e, -errno, "fork: %s", strerror(errno)) : 0;
+	rc = ret->pid < 0 ? core_fail(e, -errno, "clone3 into the container's cgroup: %s", strerror(errno)) : 0;
 	close(sock[1]);
 	ct_init_close(&init);
-	if (rc == 0) {
-		ret->pidfd = (int)syscall(SYS_pidfd_open, ret->pid, 0);
-		rc = ret->pidfd < 0 ? core_fail(e, -errno, "pidfd: %s", strerror(errno))
-				    : recv_ready(sock[0], r->agent, ret, e);
-	}
+	if (rc == 0)
+		rc = recv_ready(sock[0], r->agent, ret, e);
 	close(sock[0]);
 	if (rc < 0 && ret->pid > 0) { /* C1 waits for a session that will not be relayed: end both */
 		int status;
