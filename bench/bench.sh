@@ -163,6 +163,29 @@ hot_path_section() {
 	us_row "su USER -c true, the user's shell lxlogin-shell (no PAM step: helper start, then the attach)" "$W/hp-su-shell" "$W/hp-su-sh"
 	echo
 	echo "- The whole server side of a hot login, over becoming the user with a plain shell: $(awk -v a="$(stats "$W/hp-full" | cut -d' ' -f1)" -v b="$(stats "$W/hp-sh" | cut -d' ' -f1)" 'BEGIN { printf "%+.1f ms", (a - b) / 1000 }')."
+	echo
+	"$BUILD/bench-cgmove" "$LXT_CGROUP" "$RUNS"
+	# The same over ssh, a hot login and a plain one alternated: the client's key exchange moves a
+	# median by +-20 ms between runs of 20, and its drift falls on both halves of a pair alike.
+	local p h
+	for i in $(seq "$n"); do
+		p=$(us_one ssh -n "${SSH_OPTS[@]}" -p "$PLAIN_PORT" lxt-x0@127.0.0.1 true)
+		h=$(us_one ssh -n "${SSH_OPTS[@]}" -p "$SSHD_PORT" "$u@127.0.0.1" true)
+		[ "$p" = fail ] || [ "$h" = fail ] || echo "$p $h"
+	done > "$W/hp-pairs"
+	cut -d' ' -f1 "$W/hp-pairs" > "$W/hp-pair-plain"
+	cut -d' ' -f2 "$W/hp-pairs" > "$W/hp-pair-hot"
+	awk '{ print $2 - $1 }' "$W/hp-pairs" | sort -n > "$W/hp-pair-diff"
+	echo
+	echo "### \`ssh USER@127.0.0.1 true\`, hot and plain alternated, $n pairs (ms)"
+	echo
+	echo "| login | median | p95 | runs | + ms over plain |"
+	echo "| --- | --- | --- | --- | --- |"
+	us_row "plain sshd, no pam_lxlogin (baseline)" "$W/hp-pair-plain"
+	us_row "busybox image, hot (container running)" "$W/hp-pair-hot" "$W/hp-pair-plain"
+	echo
+	awk '{ v[NR] = $1 } END { if (NR) printf "- Hot minus plain, pair by pair: median %+.1f ms, middle half %+.1f to %+.1f ms (%d pairs).\n",
+		v[int((NR + 1) / 2)] / 1000, v[int(NR / 4) + 1] / 1000, v[int(NR * 3 / 4)] / 1000, NR }' "$W/hp-pair-diff"
 }
 # at_once N PORT USER... : N logins at once (user i % count), their times in $W/at-once
 at_once() {
