@@ -12,7 +12,7 @@
  *      relays the pty and forwards signals (relay.c).
  *  C1  is made in the container's payload cgroup (LXC made it the user's)
  *      of the v2 hierarchy by clone3, joins it in each v1 one by its tasks
- *      file (neither waits for a grace period: cgroup_join), then every
+ *      file (neither takes the global cgroup lock for writing: cgroup_join), then every
  *      namespace of the init that is not ours, in one setns; becomes not
  *      dumpable; forks C2 and hands on its exit status. setns moves only
  *      children into the pid namespace, so nothing inside can see C1.
@@ -37,8 +37,8 @@
 #include <limits.h>
 #include <linux/capability.h>
 #include <linux/magic.h>
-#include <poll.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -238,10 +238,12 @@ __attribute__((noreturn)) static void child_fail(int sock, const char *what)
 /*
  * C1: into the container's payload cgroup in every v1 hierarchy, as the user
  * (C1 was made in it in the v2 one: spawn_join). "0" written to a v1 tasks
- * file moves the writing thread alone, for which the kernel takes no global
- * lock; a cgroup.procs write takes cgroup_threadgroup_rwsem, whose first
- * writer after a quiet moment waits for an RCU grace period (about 7 ms
- * here). C1 has one thread, so moving it is moving the process.
+ * file moves the writing thread alone, for which the kernel (5.17 and later)
+ * skips cgroup_threadgroup_rwsem; a cgroup.procs write takes it for writing,
+ * and its first writer after a quiet moment waits for an RCU grace period
+ * (about 7 ms here, bench/cgmove.c). Both still take cgroup_mutex, so either
+ * can queue behind another process's migration. C1 has one thread, so
+ * moving it is moving the process.
  */
 static int cgroup_join(const struct cgroup_layout *l, const char *user, char *why, size_t size)
 {
@@ -266,7 +268,8 @@ static int cgroup_join(const struct cgroup_layout *l, const char *user, char *wh
 
 /*
  * P: the container's payload cgroup in the v2 hierarchy, as the O_PATH
- * directory that clone3 makes C1 in (*ret_fd); -EBADF if the layout has none.
+ * directory that clone3 makes C1 in: *ret_fd, left -EBADF if the layout has
+ * no v2 hierarchy.
  */
 static int payload_v2_open(const struct cgroup_layout *l, const char *user, int *ret_fd, struct core_err *e)
 {
@@ -281,6 +284,7 @@ static int payload_v2_open(const struct cgroup_layout *l, const char *user, int 
 		*ret_fd = openat(l->h[i].fd, path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (*ret_fd < 0)
 			return core_fail(e, -errno, "%s/%s: %s", l->h[i].mnt, path, strerror(errno));
+		break; /* there is one */
 	}
 	return 0;
 }
@@ -289,9 +293,12 @@ static int payload_v2_open(const struct cgroup_layout *l, const char *user, int 
  * P: fork C1, made in the v2 payload cgroup cg (if >= 0) by
  * clone3(CLONE_INTO_CGROUP): the kernel checks our right to it as for a
  * write to its cgroup.procs, and takes the global lock for reading only.
- * Its pidfd comes with it. glibc has no clone3: C1's copy of glibc's thread
- * descriptor keeps P's tid, so C1 calls nothing that uses it (raise, abort,
- * pthread_*); the fork it makes C2 with sets C2's right.
+ * Its pidfd comes with it (*pidfd, -EBADF on failure). glibc has no clone3,
+ * so C1 is a copy of P as glibc's fork would not make it: its thread
+ * descriptor keeps P's tid, no robust list is registered and no atfork
+ * handler ran. That is safe because P has one thread and C1 calls no
+ * pthread_* function and takes no mutex glibc does not reset; the fork that
+ * makes C2 is glibc's, and sets all of it right for C2.
  */
 static pid_t spawn_join(int cg, int *pidfd)
 {
@@ -300,13 +307,16 @@ static pid_t spawn_join(int cg, int *pidfd)
 		.pidfd = (uintptr_t)pidfd,
 		.exit_signal = SIGCHLD,
 	};
+	pid_t pid;
 
 	if (cg >= 0) {
 		a.flags |= CLONE_INTO_CGROUP;
 		a.cgroup = (unsigned)cg;
 	}
-
-	return (pid_t)syscall(SYS_clone3, &a, sizeof(a));
+	pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
+	if (pid < 0) /* the kernel may have written a number it then released */
+		*pidfd = -EBADF;
+	return pid;
 }
 
 /* A small file of the container's, read inside (no NSS module is ever loaded here); NULL if none. */
@@ -965,7 +975,12 @@ int attach_spawn(const struct cgroup_layout *l, const struct attach_req *r, stru
 			close(cg);
 		join_main(l, r, ret, &init, &facts, sock[1], host_proc);
 	}
-	rc = ret->pid < 0 ? core_fail(e, -errno, "clone3 into the container's cgroup: %s", strerror(errno)) : 0;
+	if (ret->pid < 0)
+		rc = core_fail(e, -errno,
+			       errno == EAGAIN ? "the user's process limit is reached"
+			       : cg >= 0       ? "clone3 into the container's cgroup: %s"
+					       : "clone3: %s",
+			       strerror(errno));
 	close(sock[1]);
 	ct_init_close(&init);
 	if (rc == 0)

@@ -42,6 +42,7 @@ run in_ct lxt-a 'id -un; id -u; echo $HOME; cd && pwd'
 expect_line "same name inside" "lxt-a"
 expect_line "same uid inside" "$(uid_of lxt-a)"
 # the attach makes its first process in the v2 payload cgroup (clone3) and moves it in v1 by its tasks files
+# (busybox's init stays in the payload cgroup's root, so its /proc/1/cgroup is where a session belongs)
 run in_ct lxt-a '[ "$(cat /proc/1/cgroup)" = "$(cat /proc/self/cgroup)" ] && echo same-cgroups || cat /proc/1/cgroup /proc/self/cgroup'
 expect_line "a session is in the init's cgroup in every hierarchy, v1 and v2" "same-cgroups"
 in_ct lxt-a 'echo hello > /home/lxt-a/written-inside'
