@@ -238,12 +238,13 @@ __attribute__((noreturn)) static void child_fail(int sock, const char *what)
 /*
  * C1: into the container's payload cgroup in every v1 hierarchy, as the user
  * (C1 was made in it in the v2 one: spawn_join). "0" written to a v1 tasks
- * file moves the writing thread alone, for which the kernel (5.17 and later)
- * skips cgroup_threadgroup_rwsem; a cgroup.procs write takes it for writing,
- * and its first writer after a quiet moment waits for an RCU grace period
- * (about 7 ms here, bench/cgmove.c). Both still take cgroup_mutex, so either
- * can queue behind another process's migration. C1 has one thread, so
- * moving it is moving the process.
+ * file moves the writing thread alone, and for that the kernel skips
+ * cgroup_threadgroup_rwsem (Debian 12's 6.1 does, and this machine's 6.18);
+ * a cgroup.procs write takes it for writing, and its first writer after a
+ * quiet moment waits for an RCU grace period (about 7 ms here,
+ * bench/cgmove.c). Both still take cgroup_mutex, so either can queue behind
+ * another process's migration. C1 has one thread, so moving it is moving
+ * the process.
  */
 static int cgroup_join(const struct cgroup_layout *l, const char *user, char *why, size_t size)
 {
