@@ -41,6 +41,7 @@
 enum how { NONE, BY_PID, ITSELF, CLONE3 };
 
 static struct cgroup_layout layout;
+static int leaf[ARRAY_SIZE(layout.h)]; /* PARENT/lxt-cgmove in each hierarchy */
 static char parent[256];
 
 static double now_ms(void)
@@ -51,34 +52,32 @@ static double now_ms(void)
 	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
 
-static int put(const struct cgroup_hier *h, const char *file, const char *value)
+/* One file of the leaf in hierarchy i (the core's cgroup_put), saying why not on stderr. */
+static int put(size_t i, const char *file, const char *value)
 {
-	char path[600];
-	__do_close int fd = -EBADF;
+	struct core_err e = { 0 };
 
-	snprintf(path, sizeof(path), "%s/" LEAF "/%s", parent, file);
-	fd = openat(h->fd, path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, value, strlen(value)) != (ssize_t)strlen(value)) {
-		fprintf(stderr, "bench-cgmove: %s/%s: %s\n", h->mnt, path, strerror(errno));
+	if (cgroup_put(leaf[i], file, value, false, LEAF, &e) < 0) {
+		fprintf(stderr, "bench-cgmove: %s: %s\n", layout.h[i].mnt, e.msg);
 		return -1;
 	}
 	return 0;
 }
 
 /* Copy a cpuset file from PARENT: a v1 cpuset cgroup takes no process until both are set. */
-static int cpuset_copy(const struct cgroup_hier *h, const char *file)
+static int cpuset_copy(size_t i, const char *file)
 {
 	char path[600], value[256] = "";
 	__do_close int fd = -EBADF;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "%s/%s", parent, file);
-	fd = openat(h->fd, path, O_RDONLY | O_CLOEXEC);
+	fd = openat(layout.h[i].fd, path, O_RDONLY | O_CLOEXEC);
 	n = fd < 0 ? -1 : read(fd, value, sizeof(value) - 1);
 	if (n <= 0)
 		return -1;
 	value[n] = '\0';
-	return put(h, file, value);
+	return put(i, file, value);
 }
 
 static int leaf_make(void)
@@ -91,8 +90,13 @@ static int leaf_make(void)
 			fprintf(stderr, "bench-cgmove: %s/%s: %s\n", layout.h[i].mnt, path, strerror(errno));
 			return -1;
 		}
+		leaf[i] = openat(layout.h[i].fd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (leaf[i] < 0) {
+			fprintf(stderr, "bench-cgmove: %s/%s: %s\n", layout.h[i].mnt, path, strerror(errno));
+			return -1;
+		}
 		if (cgroup_hier_has(&layout.h[i], "cpuset") &&
-		    (cpuset_copy(&layout.h[i], "cpuset.cpus") < 0 || cpuset_copy(&layout.h[i], "cpuset.mems") < 0))
+		    (cpuset_copy(i, "cpuset.cpus") < 0 || cpuset_copy(i, "cpuset.mems") < 0))
 			return -1;
 	}
 	return 0;
@@ -103,8 +107,11 @@ static void leaf_remove(void)
 	char path[600];
 
 	snprintf(path, sizeof(path), "%s/" LEAF, parent);
-	for (size_t i = 0; i < layout.n; i++)
+	for (size_t i = 0; i < layout.n; i++) {
+		if (leaf[i] >= 0)
+			close(leaf[i]);
 		(void)unlinkat(layout.h[i].fd, path, AT_REMOVEDIR);
+	}
 }
 
 /* The child: in place by how, then tells the time it was done on fd and exits (by pid: waits first). */
@@ -119,8 +126,7 @@ __attribute__((noreturn)) static void child(enum how how, int done, int go)
 		_exit(0);
 	}
 	for (size_t i = 0; how != NONE && i < layout.n; i++)
-		if ((how == ITSELF || !layout.h[i].v2) &&
-		    put(&layout.h[i], how == ITSELF ? "cgroup.procs" : "tasks", "0") < 0)
+		if ((how == ITSELF || !layout.h[i].v2) && put(i, how == ITSELF ? "cgroup.procs" : "tasks", "0") < 0)
 			_exit(1);
 	t = now_ms();
 	_exit(write(done, &t, sizeof(t)) == sizeof(t) ? 0 : 1);
@@ -152,7 +158,7 @@ static double one(enum how how, int v2)
 		snprintf(value, sizeof(value), "%d", (int)pid);
 		t1 = 0;
 		for (size_t i = 0; i < layout.n && t1 == 0; i++)
-			t1 = put(&layout.h[i], "cgroup.procs", value) < 0 ? -1 : 0;
+			t1 = put(i, "cgroup.procs", value) < 0 ? -1 : 0;
 		if (t1 == 0)
 			t1 = now_ms();
 		(void)!write(go[1], "x", 1);
@@ -183,8 +189,10 @@ int main(int argc, char **argv)
 	};
 	struct core_err e = { 0 };
 	static double ms[RUNS_MAX];
-	__do_close int v2 = -EBADF;
-	int runs = argc == 3 ? atoi(argv[2]) : 0;
+	int v2 = -EBADF, runs = argc == 3 ? atoi(argv[2]) : 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(leaf); i++)
+		leaf[i] = -EBADF;
 
 	if (argc != 3 || runs < 1 || runs > RUNS_MAX || strstr(argv[1], "..") || argv[1][0] == '/' ||
 	    strlen(argv[1]) >= sizeof(parent)) {
@@ -201,11 +209,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (size_t i = 0; i < layout.n; i++)
-		if (layout.h[i].v2) {
-			char path[600];
-			snprintf(path, sizeof(path), "%s/" LEAF, parent);
-			v2 = openat(layout.h[i].fd, path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		}
+		if (layout.h[i].v2)
+			v2 = leaf[i];
 	printf("### One process moved into a cgroup in each of the %zu hierarchies, each move after a quiet moment, %d "
 	       "runs each (ms)\n\n| how | median | p95 | runs |\n| --- | --- | --- | --- |\n",
 	       layout.n, runs);

@@ -12,10 +12,11 @@
  *      relays the pty and forwards signals (relay.c).
  *  C1  is made in the container's payload cgroup (LXC made it the user's)
  *      of the v2 hierarchy by clone3, joins it in each v1 one by its tasks
- *      file (neither takes the global cgroup lock for writing: cgroup_join), then every
- *      namespace of the init that is not ours, in one setns; becomes not
- *      dumpable; forks C2 and hands on its exit status. setns moves only
- *      children into the pid namespace, so nothing inside can see C1.
+ *      file (neither takes the global cgroup lock for writing: cgroup_join),
+ *      then every namespace of the init that is not ours, in one setns;
+ *      becomes not dumpable; forks C2 and hands on its exit status. setns
+ *      moves only children into the pid namespace, so nothing inside can
+ *      see C1.
  *  C2  pid N inside: the init's bounding set and seccomp filter, the target
  *      ids (the user's, or root inside), no capability left unless the target
  *      is root inside, its own pty in the container's devpts (the master goes
